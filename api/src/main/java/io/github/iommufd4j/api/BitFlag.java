@@ -1,0 +1,7 @@
+package io.github.iommufd4j.api;
+
+/** An enum constant that stands for one bit of a kernel flags word. */
+public interface BitFlag {
+    /** The single bit this constant stands for, as the kernel defines it. */
+    long bit();
+}

@@ -1,0 +1,19 @@
+package io.github.iommufd4j.api;
+
+import java.util.Map;
+
+/** A backend ability: making chosen calls fail, and counting calls. */
+public interface FaultInjection {
+
+    /**
+     * The {@code nth} next call (1 = the very next) of {@code op} fails with {@code errno} without changing
+     * anything. Several faults may be pending at once.
+     */
+    void failNth(BackendOp op, int nth, Errno errno);
+
+    /** Drops every pending fault. */
+    void clearFaults();
+
+    /** Calls made per operation since the backend was opened (failed ones included). */
+    Map<BackendOp, Long> callCounts();
+}
