@@ -1,0 +1,208 @@
+package io.github.iommufd4j.backend.linux.sys;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+
+/**
+ * The one class that calls native code: {@code open}, {@code close}, {@code ioctl}, {@code mmap} and
+ * {@code munmap} of the C library through JNA direct mapping. Each call is sound for these reasons:
+ * <ul>
+ *   <li>{@code ioctl} gets a {@link Memory} block exactly {@link NativeStruct#size()} bytes long, and the
+ *       struct's first {@code u32} (the kernel's {@code size}/{@code argsz}) is that size, so the kernel never
+ *       reads or writes past it; pointers inside the struct point at {@link NativeRegion}s whose size the
+ *       caller derived from the same request (the callers check this before the call).</li>
+ *   <li>Regions are read and written only through bounds-checked methods; a closed region is never touched
+ *       again (its address is zeroed).</li>
+ *   <li>The request is passed as a C {@code unsigned long}; glibc's variadic {@code ioctl} takes integer and
+ *       pointer arguments in the same registers as a fixed-argument call on every 64-bit ABI JNA supports.</li>
+ * </ul>
+ * errno comes from {@link LastErrorException}, which JNA fills from the thread's errno right after the call.
+ */
+public final class JnaIoctls implements Ioctls {
+
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_PRIVATE = 2;
+    private static final int MAP_ANONYMOUS = 0x20;
+
+    private static final JnaIoctls INSTANCE = new JnaIoctls();
+
+    /** The C library functions, bound once with direct mapping. */
+    private static final class LibC {
+        static {
+            Native.register(Platform.C_LIBRARY_NAME);
+        }
+
+        static native int open(String path, int flags) throws LastErrorException;
+
+        static native int close(int fd) throws LastErrorException;
+
+        static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+
+        static native Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset)
+                throws LastErrorException;
+
+        static native int munmap(Pointer addr, long length) throws LastErrorException;
+
+        static native long sysconf(int name);
+    }
+
+    private JnaIoctls() {
+    }
+
+    /**
+     * The shared instance; loading the C library happens on first use.
+     *
+     * @throws UnsatisfiedLinkError (or another {@link LinkageError}) when JNA cannot load its native part
+     */
+    public static JnaIoctls get() {
+        return INSTANCE;
+    }
+
+    @Override
+    public int open(String path, int flags) {
+        try {
+            return LibC.open(path, flags);
+        } catch (LastErrorException e) {
+            return -e.getErrorCode();
+        }
+    }
+
+    @Override
+    public int close(int fd) {
+        try {
+            LibC.close(fd);
+            return 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        }
+    }
+
+    @Override
+    public int ioctl(int fd, int request, NativeStruct arg) {
+        byte[] bytes = arg.toBytes();
+        try (Memory mem = new Memory(bytes.length)) {
+            mem.write(0, bytes, 0, bytes.length);
+            try {
+                LibC.ioctl(fd, Integer.toUnsignedLong(request), mem);
+            } catch (LastErrorException e) {
+                return e.getErrorCode();
+            }
+            mem.read(0, bytes, 0, bytes.length);
+            arg.setBytes(bytes);
+            return 0;
+        }
+    }
+
+    @Override
+    public NativeRegion allocate(long size) {
+        Memory mem = new Memory(Math.max(1, size));
+        mem.clear();
+        return new MemoryRegion(mem, size);
+    }
+
+    @Override
+    public NativeRegion mmapAnonymous(long length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("mmap of " + Long.toUnsignedString(length) + " bytes");
+        }
+        try {
+            Pointer p = LibC.mmap(null, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            return new MappedRegion(p, length);
+        } catch (LastErrorException e) {
+            throw new NativeCallException("mmap(" + length + " bytes, anonymous)", e.getErrorCode());
+        }
+    }
+
+    @Override
+    public long pageSize() {
+        long size = LibC.sysconf(30); // _SC_PAGESIZE on Linux
+        return size > 0 ? size : 4096;
+    }
+
+    /** Shared bounds-checked access to a native block. */
+    private abstract static class Region implements NativeRegion {
+        private Pointer pointer;
+        private final long size;
+
+        Region(Pointer pointer, long size) {
+            this.pointer = pointer;
+            this.size = size;
+        }
+
+        synchronized Pointer live(long offset, long width) {
+            if (pointer == null) {
+                throw new IllegalStateException("native region already freed");
+            }
+            NativeRegion.checkBounds(size, offset, width);
+            return pointer;
+        }
+
+        @Override
+        public synchronized long address() {
+            return pointer == null ? 0 : Pointer.nativeValue(pointer);
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public long getLong(long offset) {
+            return live(offset, 8).getLong(offset);
+        }
+
+        @Override
+        public void putLong(long offset, long value) {
+            live(offset, 8).setLong(offset, value);
+        }
+
+        @Override
+        public void read(long offset, byte[] dst) {
+            live(offset, dst.length).read(offset, dst, 0, dst.length);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (pointer != null) {
+                free(pointer, size);
+                pointer = null;
+            }
+        }
+
+        abstract void free(Pointer p, long size);
+    }
+
+    private static final class MemoryRegion extends Region {
+        private final Memory memory;
+
+        MemoryRegion(Memory memory, long size) {
+            super(memory, size);
+            this.memory = memory;
+        }
+
+        @Override
+        void free(Pointer p, long size) {
+            memory.close();
+        }
+    }
+
+    private static final class MappedRegion extends Region {
+        MappedRegion(Pointer p, long size) {
+            super(p, size);
+        }
+
+        @Override
+        void free(Pointer p, long size) {
+            try {
+                LibC.munmap(p, size);
+            } catch (LastErrorException e) {
+                throw new NativeCallException("munmap(" + size + " bytes)", e.getErrorCode());
+            }
+        }
+    }
+}
