@@ -1,0 +1,147 @@
+package io.github.iommufd4j.core;
+
+import io.github.iommufd4j.api.Errno;
+import io.github.iommufd4j.api.FlagSet;
+import io.github.iommufd4j.api.HwptAllocFlag;
+import io.github.iommufd4j.api.IommufdBackend;
+import io.github.iommufd4j.api.IommufdException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * QEMU's {@code iommufd_cdev_autodomains_get} and {@code _put}: which HWPT a device joins, or which one is
+ * allocated for it, and with which flags (Q-ATT-2 to Q-ATT-6); leaving a HWPT and freeing it (Q-DET-1).
+ */
+final class Autodomains {
+    /** Q-ATT-3: the warning for a device on a non-dirty HWPT in a container that supports dirty pages. */
+    static final String HETEROGENEOUS_WARNING = "IOMMU instance for device %s doesn't support dirty tracking";
+
+    private final IommufdBackend backend;
+    private final Profile profile;
+    private final Consumer<Diagnostic> diagnostics;
+    /** The probe cache (a profile option): HWPTs known to answer EINVAL for an (IOMMU instance, group). */
+    private final Set<ProbeKey> incompatible = new HashSet<>();
+
+    private record ProbeKey(int hwptId, String iommuInstance, String group) {
+    }
+
+    Autodomains(IommufdBackend backend, Profile profile, Consumer<Diagnostic> diagnostics) {
+        this.backend = backend;
+        this.profile = profile;
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * Q-ATT-2: try each HWPT of the container, newest first; EINVAL means "incompatible, try the next", any
+     * other errno stops the search; when none accepts, allocate (Q-ATT-3).
+     */
+    void get(VfioDevice dev, Container c) {
+        for (Hwpt hwpt : List.copyOf(c.hwpts)) {
+            if (knownIncompatible(hwpt, dev)) {
+                continue;
+            }
+            try {
+                backend.attach(dev.devId(), hwpt.id);
+            } catch (IommufdException e) {
+                if (e.errno() == Errno.EINVAL) {
+                    rememberIncompatible(hwpt, dev);
+                    continue;
+                }
+                throw VfioException.of("error attach " + dev.name() + " to id=" + hwpt.id, e);
+            }
+            reuseHwpt(dev, hwpt);
+            return;
+        }
+        allocateHwpt(dev, c);
+    }
+
+    /** Q-ATT-4: reuse takes the HWPT's flag, not the device's capability; nothing else changes, no warning. */
+    private void reuseHwpt(VfioDevice dev, Hwpt hwpt) {
+        dev.hwpt = hwpt;
+        hwpt.devices.add(0, dev);
+        dev.iommuDirtyTracking = hwpt.isDirtyTracking();
+    }
+
+    /**
+     * Q-ATT-3: allocate with DIRTY_TRACKING exactly when the IOMMU reports the capability, no retry without it;
+     * attach; destroy the fresh HWPT if the attach fails; on success record, OR {@code dirty_pages_supported}
+     * and warn for a non-dirty device in a dirty-capable container.
+     */
+    private void allocateHwpt(VfioDevice dev, Container c) {
+        FlagSet<HwptAllocFlag> flags = allocationFlags(dev);
+        int hwptId;
+        try {
+            hwptId = backend.hwptAlloc(dev.devId(), c.ioasId, flags);
+        } catch (IommufdException e) {
+            throw VfioException.of("Failed to allocate hwpt", e);
+        }
+        Hwpt hwpt = new Hwpt(hwptId, flags);
+        try {
+            backend.attach(dev.devId(), hwpt.id);
+        } catch (IommufdException e) {
+            freeHwpt(hwpt);
+            throw VfioException.of("error attach " + dev.name() + " to id=" + hwpt.id, e);
+        }
+        dev.hwpt = hwpt;
+        dev.iommuDirtyTracking = hwpt.isDirtyTracking();
+        hwpt.devices.add(0, dev);
+        c.hwpts.add(0, hwpt);
+        c.dirtyPagesSupported |= dev.iommuDirtyTracking;
+        if (c.dirtyPagesSupported && !dev.iommuDirtyTracking) {
+            diagnostics.accept(new Diagnostic(Diagnostic.Level.WARNING, String.format(HETEROGENEOUS_WARNING, dev.name()),
+                    dev.name()));
+        }
+    }
+
+    /** Q-ATT-3: DIRTY_TRACKING iff {@code caps.hw_caps} has IOMMU_HW_CAP_DIRTY_TRACKING; VF tracking is not considered. */
+    static FlagSet<HwptAllocFlag> allocationFlags(VfioDevice dev) {
+        return dev.hiod != null && dev.hiod.supportsDirtyTracking()
+                ? HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING)
+                : HwptAllocFlag.none();
+    }
+
+    /** Q-DET-1: leave the HWPT; free it when no device is left on it. */
+    void put(VfioDevice dev, Container c) {
+        Hwpt hwpt = dev.hwpt;
+        hwpt.devices.remove(dev);
+        dev.hwpt = null;
+        if (hwpt.devices.isEmpty()) {
+            c.hwpts.remove(hwpt);
+            freeHwpt(hwpt);
+        }
+    }
+
+    /** {@code iommufd_backend_free_id}: IOMMU_DESTROY, a failure only traced (as QEMU does). */
+    private void freeHwpt(Hwpt hwpt) {
+        incompatible.removeIf(k -> k.hwptId == hwpt.id);
+        try {
+            backend.destroy(hwpt.id);
+        } catch (IommufdException e) {
+            System.getLogger(Autodomains.class.getName()).log(System.Logger.Level.DEBUG,
+                    "destroy of HWPT " + hwpt.id + " failed: " + e.getMessage());
+        }
+    }
+
+    private boolean knownIncompatible(Hwpt hwpt, VfioDevice dev) {
+        ProbeKey k = probeKey(hwpt, dev);
+        return k != null && incompatible.contains(k);
+    }
+
+    private void rememberIncompatible(Hwpt hwpt, VfioDevice dev) {
+        ProbeKey k = probeKey(hwpt, dev);
+        if (k != null) {
+            incompatible.add(k);
+        }
+    }
+
+    /** A cache key only when the profile asks for the cache and the backend names instance and group. */
+    private ProbeKey probeKey(Hwpt hwpt, VfioDevice dev) {
+        if (!profile.probeCache() || dev.bound.iommuInstance() == null || dev.bound.group() == null) {
+            return null;
+        }
+        return new ProbeKey(hwpt.id, Objects.requireNonNull(dev.bound.iommuInstance()), dev.bound.group());
+    }
+}

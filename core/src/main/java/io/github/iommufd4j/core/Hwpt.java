@@ -1,0 +1,28 @@
+package io.github.iommufd4j.core;
+
+import io.github.iommufd4j.api.FlagSet;
+import io.github.iommufd4j.api.HwptAllocFlag;
+import java.util.ArrayList;
+import java.util.List;
+
+/** QEMU's {@code VFIOIOASHwpt}: a HWPT QEMU allocated. Guarded by the {@link VfioIommufd} lock. */
+final class Hwpt {
+    final int id;
+    /** {@code hwpt_flags}: the flags QEMU asked for (never read back from the kernel). */
+    final FlagSet<HwptAllocFlag> flags;
+    final List<VfioDevice> devices = new ArrayList<>();
+
+    Hwpt(int id, FlagSet<HwptAllocFlag> flags) {
+        this.id = id;
+        this.flags = flags;
+    }
+
+    /** {@code iommufd_hwpt_dirty_tracking()}: allocated with DIRTY_TRACKING. */
+    boolean isDirtyTracking() {
+        return flags.contains(HwptAllocFlag.DIRTY_TRACKING);
+    }
+
+    static boolean isDirtyTracking(Hwpt hwpt) {
+        return hwpt != null && hwpt.isDirtyTracking();
+    }
+}

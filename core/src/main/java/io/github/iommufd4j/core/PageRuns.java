@@ -1,0 +1,116 @@
+package io.github.iommufd4j.core;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A set of page numbers kept as disjoint, non-adjacent runs {@code [start, end)}: memory proportional to the
+ * number of runs, not of pages, so a DMA over a whole 1 TiB guest is one entry. Not thread-safe.
+ */
+public final class PageRuns {
+    /** A run of pages {@code [start, start + count)}. */
+    public record Run(long start, long count) {
+    }
+
+    private final TreeMap<Long, Long> runs = new TreeMap<>();
+
+    /** Adds pages {@code [start, end)}. */
+    public void add(long start, long end) {
+        if (end <= start) {
+            return;
+        }
+        Map.Entry<Long, Long> before = runs.floorEntry(start);
+        if (before != null && before.getValue() >= start) {
+            start = before.getKey();
+            end = Math.max(end, before.getValue());
+        }
+        Iterator<Map.Entry<Long, Long>> it = runs.tailMap(start, true).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Long> e = it.next();
+            if (e.getKey() > end) {
+                break;
+            }
+            end = Math.max(end, e.getValue());
+            it.remove();
+        }
+        runs.put(start, end);
+    }
+
+    /** Removes pages {@code [start, end)}. */
+    public void remove(long start, long end) {
+        if (end <= start) {
+            return;
+        }
+        Map.Entry<Long, Long> before = runs.lowerEntry(start);
+        if (before != null && before.getValue() > start) {
+            long oldEnd = before.getValue();
+            runs.put(before.getKey(), start);
+            if (oldEnd > end) {
+                runs.put(end, oldEnd);
+                return;
+            }
+        }
+        Iterator<Map.Entry<Long, Long>> it = runs.tailMap(start, true).entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Long> e = it.next();
+            if (e.getKey() >= end) {
+                break;
+            }
+            it.remove();
+            if (e.getValue() > end) {
+                runs.put(end, e.getValue());
+                break;
+            }
+        }
+    }
+
+    /** Adds every page of {@code other}. */
+    public void addAll(PageRuns other) {
+        other.runs.forEach(this::add);
+    }
+
+    /** Keeps only pages that are also in {@code other}: removes the gaps of {@code other} from this set. */
+    public void retainAll(PageRuns other) {
+        PageRuns removed = new PageRuns();
+        long cursor = Long.MIN_VALUE;
+        for (Map.Entry<Long, Long> e : other.runs.entrySet()) {
+            removed.add(cursor, e.getKey());
+            cursor = e.getValue();
+        }
+        removed.add(cursor, Long.MAX_VALUE);
+        removed.runs.forEach(this::remove);
+    }
+
+    /** Whether page {@code page} is in the set. */
+    public boolean contains(long page) {
+        Map.Entry<Long, Long> e = runs.floorEntry(page);
+        return e != null && e.getValue() > page;
+    }
+
+    /** Number of pages. */
+    public long count() {
+        long n = 0;
+        for (Map.Entry<Long, Long> e : runs.entrySet()) {
+            n += e.getValue() - e.getKey();
+        }
+        return n;
+    }
+
+    /** Whether the set is empty. */
+    public boolean isEmpty() {
+        return runs.isEmpty();
+    }
+
+    /** The runs in increasing order. */
+    public java.util.List<Run> runs() {
+        java.util.List<Run> out = new java.util.ArrayList<>(runs.size());
+        runs.forEach((s, e) -> out.add(new Run(s, e - s)));
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return runs().toString();
+    }
+}

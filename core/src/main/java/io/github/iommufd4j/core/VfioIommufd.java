@@ -1,0 +1,606 @@
+package io.github.iommufd4j.core;
+
+import io.github.iommufd4j.api.DirtyBitmap;
+import io.github.iommufd4j.api.IommufdBackend;
+import io.github.iommufd4j.api.IommufdException;
+import io.github.iommufd4j.api.IovaRange;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The VMM side of VFIO over iommufd, as QEMU's {@code hw/vfio/iommufd.c} does it: address spaces, containers,
+ * HWPTs and devices over one {@link IommufdBackend}, with the rules of {@code qemu-rules.md}.
+ *
+ * <p>Entry points: {@link #attach} (Q-ATT-1 to Q-ATT-10, then the migration decision Q-MIG), {@link #detach}
+ * (Q-DET-1 to Q-DET-3), {@link #startDirtyTracking}/{@link #stopDirtyTracking} (Q-DT-1, Q-DT-2, Q-DT-4),
+ * {@link #sync} (Q-DT-3, Q-DT-4), {@link #mapMemory}/{@link #unmapMemory} (guest RAM in every IOAS), and
+ * {@link #snapshot()}.
+ *
+ * <p>Thread-safety: every public method takes one lock, as QEMU relies on its big lock, so callers on several
+ * threads see each operation whole. Listeners are called with the lock held: they must not call back in.
+ */
+public final class VfioIommufd {
+    private static final System.Logger LOG = System.getLogger(VfioIommufd.class.getName());
+
+    private final Object lock = new Object();
+    private final IommufdBackend backend;
+    private final Profile profile;
+    private final long pageSize;
+    private final List<AddressSpace> spaces = new ArrayList<>();
+    /** Every device ever attached, by name, in first-attach order. */
+    private final Map<String, VfioDevice> devices = new LinkedHashMap<>();
+    /** QEMU's global {@code vfio_device_list}: attached devices, newest first. */
+    private final List<VfioDevice> attachedDevices = new ArrayList<>();
+    private final List<IovaRange> memory = new ArrayList<>();
+    private final List<Consumer<Diagnostic>> listeners = new CopyOnWriteArrayList<>();
+    private final Autodomains autodomains;
+    private final DirtyTracking dirtyTracking;
+    private long nextSequence = 1;
+    /** The VMM's global dirty logging ({@code global_dirty_tracking}). */
+    private boolean globalLogging;
+
+    /**
+     * A VMM over {@code backend}.
+     *
+     * @param pageSize the host page size used for dirty bitmaps (a power of two)
+     */
+    public VfioIommufd(IommufdBackend backend, Profile profile, long pageSize) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.profile = Objects.requireNonNull(profile, "profile");
+        DirtyBitmap.pageCount(0, pageSize); // validates the page size
+        this.pageSize = pageSize;
+        this.autodomains = new Autodomains(backend, profile, this::emit);
+        this.dirtyTracking = new DirtyTracking(backend, profile, pageSize, () -> List.copyOf(memory), this::emit);
+    }
+
+    /** A VMM over {@code backend} with the {@code qemu-9.1} profile and 4 KiB pages. */
+    public VfioIommufd(IommufdBackend backend) {
+        this(backend, Profile.defaultProfile(), 4096);
+    }
+
+    /** The profile in force. */
+    public Profile profile() {
+        return profile;
+    }
+
+    /** The backend. */
+    public IommufdBackend backend() {
+        return backend;
+    }
+
+    /** Registers a listener for warnings and non-fatal errors (also logged through {@link System.Logger}). */
+    public void addDiagnosticListener(Consumer<Diagnostic> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener. */
+    public void removeDiagnosticListener(Consumer<Diagnostic> listener) {
+        listeners.remove(listener);
+    }
+
+    private void emit(Diagnostic d) {
+        LOG.log(d.level() == Diagnostic.Level.WARNING ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, d.text());
+        for (Consumer<Diagnostic> l : listeners) {
+            l.accept(d);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ attach
+
+    /**
+     * Assigns a device: Q-ATT-1 (bind, address space, GET_HW_INFO, existing containers newest first, else a new
+     * container), then the migration decision (section 5). On failure every step is undone in reverse (Q-ATT-10)
+     * and a {@link VfioException} carries QEMU's message and the errno of the call that failed.
+     *
+     * @throws IllegalStateException when a device of that name is attached already
+     */
+    public void attach(DeviceConfig config) {
+        Objects.requireNonNull(config, "config");
+        synchronized (lock) {
+            VfioDevice existing = devices.get(config.name());
+            if (existing != null && existing.attached()) {
+                throw new IllegalStateException("device " + config.name() + " is attached already");
+            }
+            VfioDevice dev = new VfioDevice(config);
+            if (existing != null) {
+                // A re-attach starts from the stale fields QEMU would have kept (Q-DET-3).
+                dev.iommuDirtyTracking = existing.iommuDirtyTracking;
+                dev.migration = existing.migration;
+            }
+            devices.put(config.name(), dev);
+            attachDevice(dev);
+        }
+    }
+
+    /** Q-ATT-1: the order of one attach, with its rollback (Q-ATT-10). */
+    private void attachDevice(VfioDevice dev) {
+        try {
+            dev.bound = backend.bind(dev.config.ref());
+        } catch (IommufdException e) {
+            throw VfioException.of("error bind device " + dev.name() + " to iommufd", e);
+        }
+        AddressSpace space = getAddressSpace(dev.config.addressSpaceId());
+        try {
+            if (!dev.mdev()) {
+                realizeHostIommuDevice(dev);
+            }
+            attachToSomeContainer(dev, space);
+        } catch (RuntimeException e) {
+            putAddressSpace(space);
+            unbindQuietly(dev);
+            dev.bound = null;
+            throw e;
+        }
+        // Q-ATT-1 step 7: device lists.
+        dev.container.devices.add(0, dev);
+        attachedDevices.add(0, dev);
+        try {
+            realizeMigration(dev);
+        } catch (RuntimeException e) {
+            detachDevice(dev);
+            throw e;
+        }
+    }
+
+    /** Q-ATT-1 step 4: GET_HW_INFO into the HostIOMMUDevice ("Failed to get hardware info"). */
+    private void realizeHostIommuDevice(VfioDevice dev) {
+        try {
+            dev.hiod = backend.getHwInfo(dev.devId());
+        } catch (IommufdException e) {
+            throw VfioException.of("Failed to get hardware info", e);
+        }
+    }
+
+    /**
+     * Q-ATT-1 steps 5 and 6, Q-ATT-7: each existing container of the space, newest first (failures swallowed),
+     * else a new container at the head of the list.
+     */
+    private void attachToSomeContainer(VfioDevice dev, AddressSpace space) {
+        for (Container c : List.copyOf(space.containers)) {
+            try {
+                attachToContainer(dev, c);
+                dev.container = c;
+                return;
+            } catch (VfioException e) {
+                LOG.log(System.Logger.Level.DEBUG, "attach of " + dev.name() + " to IOAS " + c.ioasId + " failed: " + e.getMessage());
+            }
+        }
+        int ioasId;
+        try {
+            ioasId = backend.ioasAlloc();
+        } catch (IommufdException e) {
+            throw VfioException.of("Failed to allocate ioas", e);
+        }
+        Container c = new Container(ioasId, nextSequence++, space);
+        space.containers.add(0, c);
+        try {
+            attachToContainer(dev, c);
+        } catch (RuntimeException e) {
+            destroyContainerIfEmpty(c);
+            throw e;
+        }
+        dev.container = c;
+        try {
+            registerMemoryListener(c);
+        } catch (RuntimeException e) {
+            detachFromContainer(dev, c);
+            dev.container = null;
+            destroyContainerIfEmpty(c);
+            throw e;
+        }
+    }
+
+    /** QEMU's {@code iommufd_cdev_attach_container}: the mdev path (Q-ATT-9) or autodomains (Q-ATT-2 to Q-ATT-6). */
+    private void attachToContainer(VfioDevice dev, Container c) {
+        if (dev.mdev()) {
+            attachMdev(dev, c);
+        } else {
+            autodomains.get(dev, c);
+        }
+    }
+
+    /** Q-ATT-9: an mdev goes straight onto the IOAS; no HWPT of ours, no flag, no warning. */
+    private void attachMdev(VfioDevice dev, Container c) {
+        try {
+            backend.attach(dev.devId(), c.ioasId);
+        } catch (IommufdException e) {
+            throw VfioException.of("error attach " + dev.name() + " to id=" + c.ioasId, e);
+        }
+        dev.hwpt = null;
+        dev.iommuDirtyTracking = false;
+    }
+
+    /**
+     * A new container's memory listener: global logging started first when it is on (QEMU starts a late
+     * listener's logging before its regions), then every guest RAM range mapped; a failure fails the attach
+     * ("memory listener initialization failed").
+     */
+    private void registerMemoryListener(Container c) {
+        if (globalLogging) {
+            try {
+                dirtyTracking.start(c, attachedIn(c, null));
+                c.loggingStarted = true;
+            } catch (VfioException e) {
+                emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
+            }
+        }
+        List<IovaRange> mapped = new ArrayList<>();
+        for (IovaRange r : memory) {
+            try {
+                backend.ioasMap(c.ioasId, r.iova(), r.length());
+                mapped.add(r);
+            } catch (IommufdException e) {
+                for (IovaRange m : mapped) {
+                    unmapQuietly(c, m);
+                }
+                throw VfioException.of("memory listener initialization failed", e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ detach
+
+    /**
+     * Unassigns a device: Q-DET-1 to Q-DET-3. A DETACH failure is reported, not fatal (Q-DET-2).
+     *
+     * @throws IllegalStateException when no device of that name is attached
+     */
+    public void detach(String name) {
+        synchronized (lock) {
+            VfioDevice dev = devices.get(name);
+            if (dev == null || !dev.attached()) {
+                throw new IllegalStateException("device " + name + " is not attached");
+            }
+            detachDevice(dev);
+        }
+    }
+
+    /** QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. */
+    private void detachDevice(VfioDevice dev) {
+        Container c = dev.container;
+        stopDmaLoggingOnDetach(dev);
+        attachedDevices.remove(dev);
+        c.devices.remove(dev);
+        detachFromContainer(dev, c);
+        dev.container = null;
+        destroyContainerIfEmpty(c);
+        putAddressSpace(c.space);
+        unbindQuietly(dev);
+    }
+
+    private void stopDmaLoggingOnDetach(VfioDevice dev) {
+        if (dev.dmaLoggingStarted) {
+            dirtyTracking.stopDmaLogging(List.of(dev));
+        }
+    }
+
+    /** QEMU's {@code iommufd_cdev_detach_container}: DETACH (Q-DET-2), then leave the HWPT (Q-DET-1). */
+    private void detachFromContainer(VfioDevice dev, Container c) {
+        try {
+            backend.detach(dev.devId());
+        } catch (IommufdException e) {
+            emit(new Diagnostic(Diagnostic.Level.ERROR, "detach " + dev.name() + " from IOAS id=" + c.ioasId
+                    + " failed: " + e.getMessage(), dev.name()));
+        }
+        if (dev.hwpt != null) {
+            autodomains.put(dev, c);
+        }
+    }
+
+    /** Q-DET-1: an IOAS with no device left is unmapped and destroyed, and its container dropped. */
+    private void destroyContainerIfEmpty(Container c) {
+        if (!c.devices.isEmpty() || !c.space.containers.contains(c)) {
+            return;
+        }
+        for (IovaRange r : memory) {
+            unmapQuietly(c, r);
+        }
+        try {
+            backend.destroy(c.ioasId);
+        } catch (IommufdException e) {
+            LOG.log(System.Logger.Level.DEBUG, "destroy of IOAS " + c.ioasId + " failed: " + e.getMessage());
+        }
+        c.space.containers.remove(c);
+    }
+
+    private void unmapQuietly(Container c, IovaRange r) {
+        try {
+            backend.ioasUnmap(c.ioasId, r.iova(), r.length());
+        } catch (IommufdException e) {
+            LOG.log(System.Logger.Level.DEBUG, "unmap of " + r + " from IOAS " + c.ioasId + " failed: " + e.getMessage());
+        }
+    }
+
+    private void unbindQuietly(VfioDevice dev) {
+        try {
+            backend.unbind(dev.devId());
+        } catch (IommufdException e) {
+            emit(new Diagnostic(Diagnostic.Level.ERROR, "unbind of " + dev.name() + " failed: " + e.getMessage(), dev.name()));
+        }
+    }
+
+    private AddressSpace getAddressSpace(String id) {
+        for (AddressSpace s : spaces) {
+            if (s.id.equals(id)) {
+                return s;
+            }
+        }
+        AddressSpace s = new AddressSpace(id);
+        spaces.add(s);
+        return s;
+    }
+
+    private void putAddressSpace(AddressSpace s) {
+        if (s.containers.isEmpty()) {
+            spaces.remove(s);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ migration
+
+    /** Section 5: the migration decision at realize; a fatal row (enable-migration=on) fails the attach. */
+    private void realizeMigration(VfioDevice dev) {
+        MigrationRules.Outcome o = MigrationRules.decide(dev, attachedDevices);
+        dev.migrationInitialized = o.migrationInitialized();
+        dev.vfDirtyPagesSupported = o.migrationInitialized() && dev.bound.features().dmaLogging();
+        dev.migration = o.decision();
+        for (String w : o.warnings()) {
+            emit(new Diagnostic(Diagnostic.Level.WARNING, w, dev.name()));
+        }
+        if (o.decision().fatal()) {
+            throw new VfioException(o.decision().message(), null, null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ memory
+
+    /**
+     * Adds guest RAM {@code [iova, iova + length)}: IOAS_MAP into every container. A failure unmaps it again
+     * from the containers it reached and throws.
+     */
+    public void mapMemory(long iova, long length) {
+        IovaRange r = new IovaRange(iova, length);
+        synchronized (lock) {
+            List<Container> done = new ArrayList<>();
+            for (Container c : allContainersOldestFirst()) {
+                try {
+                    backend.ioasMap(c.ioasId, iova, length);
+                    done.add(c);
+                } catch (IommufdException e) {
+                    for (Container d : done) {
+                        unmapQuietly(d, r);
+                    }
+                    throw VfioException.of("vfio_container_dma_map(ioas " + c.ioasId + ", iova 0x"
+                            + Long.toHexString(iova) + ", size 0x" + Long.toHexString(length) + ") failed", e);
+                }
+            }
+            memory.add(r);
+        }
+    }
+
+    /** Removes guest RAM: IOAS_UNMAP from every container; failures are reported, not fatal. */
+    public void unmapMemory(long iova, long length) {
+        IovaRange r = new IovaRange(iova, length);
+        synchronized (lock) {
+            if (!memory.remove(r)) {
+                throw new IllegalArgumentException("no guest memory range " + r + " was mapped");
+            }
+            for (Container c : allContainersOldestFirst()) {
+                try {
+                    backend.ioasUnmap(c.ioasId, iova, length);
+                } catch (IommufdException e) {
+                    emit(new Diagnostic(Diagnostic.Level.ERROR, "vfio_container_dma_unmap(ioas " + c.ioasId + ", iova 0x"
+                            + Long.toHexString(iova) + ", size 0x" + Long.toHexString(length) + ") = " + e.errno(), null));
+                }
+            }
+        }
+    }
+
+    /** Guest RAM ranges, in the order they were added. */
+    public List<IovaRange> memory() {
+        synchronized (lock) {
+            return List.copyOf(memory);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ dirty tracking
+
+    /**
+     * QEMU's {@code log_global_start}: starts each container's tracker, oldest container first (listener
+     * order); on a failure the containers already started are stopped again in reverse and the start fails
+     * with {@code vfio: Could not start dirty page tracking - ...}.
+     */
+    public void startDirtyTracking() {
+        synchronized (lock) {
+            List<Container> started = new ArrayList<>();
+            for (Container c : allContainersOldestFirst()) {
+                try {
+                    dirtyTracking.start(c, attachedIn(c, null));
+                    c.loggingStarted = true;
+                    started.add(c);
+                } catch (VfioException e) {
+                    for (int i = started.size() - 1; i >= 0; i--) {
+                        Container s = started.get(i);
+                        stopContainer(s);
+                    }
+                    throw e;
+                }
+            }
+            globalLogging = true;
+        }
+    }
+
+    /**
+     * QEMU's {@code log_global_stop}: stops each container's tracker. Failures do not stop the others; the
+     * first one is thrown at the end ({@code vfio: Could not stop dirty page tracking - ...}).
+     */
+    public void stopDirtyTracking() {
+        synchronized (lock) {
+            globalLogging = false;
+            VfioException first = null;
+            for (Container c : allContainersOldestFirst()) {
+                try {
+                    dirtyTracking.stop(c, attachedIn(c, null));
+                } catch (VfioException e) {
+                    emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
+                    if (first == null) {
+                        first = e;
+                    }
+                } finally {
+                    c.loggingStarted = false;
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    private void stopContainer(Container c) {
+        try {
+            dirtyTracking.stop(c, attachedIn(c, null));
+        } catch (VfioException e) {
+            emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
+        }
+        c.loggingStarted = false;
+    }
+
+    /**
+     * QEMU's {@code log_sync} over {@code [iova, iova + length)}: for each container with logging on, each guest
+     * RAM range in the window is queried with the container's tracker (Q-DT-4). Returns the pages reported dirty,
+     * as runs. A container's failure is thrown after the other containers were synced; the pages of the failed
+     * query are not reported (Q-DT-3).
+     */
+    public SyncResult sync(long iova, long length) {
+        IovaRange window = new IovaRange(iova, length);
+        synchronized (lock) {
+            List<IovaRange> reported = new ArrayList<>();
+            VfioException first = null;
+            for (Container c : allContainersOldestFirst()) {
+                if (!c.loggingStarted) {
+                    continue;
+                }
+                for (IovaRange r : memory) {
+                    IovaRange part = intersect(r, window);
+                    if (part == null) {
+                        continue;
+                    }
+                    try {
+                        reported.addAll(dirtyTracking.query(c, attachedIn(c, null), part));
+                    } catch (VfioException e) {
+                        emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
+                        if (first == null) {
+                            first = e;
+                        }
+                    }
+                }
+            }
+            return new SyncResult(List.copyOf(reported), first);
+        }
+    }
+
+    /**
+     * What a sync reported.
+     *
+     * @param dirtyRuns pages reported dirty, as IOVA ranges (perpetual dirty reports whole ranges)
+     * @param failure   the first failure, or null
+     */
+    public record SyncResult(List<IovaRange> dirtyRuns, VfioException failure) {
+    }
+
+    private static IovaRange intersect(IovaRange a, IovaRange b) {
+        long start = Math.max(a.iova(), b.iova());
+        long endA = a.iova() + a.length();
+        long endB = b.iova() + b.length();
+        long end = Math.min(endA, endB);
+        return end > start ? new IovaRange(start, end - start) : null;
+    }
+
+    private List<VfioDevice> attachedIn(Container c, VfioDevice ignore) {
+        List<VfioDevice> out = new ArrayList<>(c.devices.size());
+        for (VfioDevice d : c.devices) {
+            if (d != ignore) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    private List<Container> allContainersOldestFirst() {
+        List<Container> all = new ArrayList<>();
+        for (AddressSpace s : spaces) {
+            all.addAll(s.containers);
+        }
+        all.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+        return all;
+    }
+
+    // ------------------------------------------------------------------------------------------------ views
+
+    /** An immutable snapshot of the whole state. */
+    public Snapshots.Topology snapshot() {
+        synchronized (lock) {
+            List<Snapshots.AddressSpaceView> as = new ArrayList<>();
+            for (AddressSpace s : spaces) {
+                List<Snapshots.ContainerView> cs = new ArrayList<>();
+                for (Container c : s.containers) {
+                    List<Snapshots.HwptView> hs = new ArrayList<>();
+                    for (Hwpt h : c.hwpts) {
+                        hs.add(new Snapshots.HwptView(h.id, h.flags, names(h.devices)));
+                    }
+                    cs.add(new Snapshots.ContainerView(c.ioasId, c.sequence, c.dirtyPagesSupported, c.dirtyPagesStarted,
+                            c.loggingStarted, List.copyOf(hs), names(c.devices)));
+                }
+                as.add(new Snapshots.AddressSpaceView(s.id, List.copyOf(cs)));
+            }
+            List<Snapshots.DeviceView> ds = new ArrayList<>();
+            for (VfioDevice d : devices.values()) {
+                boolean attached = d.attached();
+                ds.add(new Snapshots.DeviceView(d.name(), attached, d.mdev(), attached ? d.container.ioasId : null,
+                        attached && d.hwpt != null ? d.hwpt.id : null, d.iommuDirtyTracking, d.hiod, d.migration,
+                        d.dmaLoggingStarted));
+            }
+            return new Snapshots.Topology(List.copyOf(as), List.copyOf(ds));
+        }
+    }
+
+    /** Whether global dirty logging is on. */
+    public boolean dirtyTrackingStarted() {
+        synchronized (lock) {
+            return globalLogging;
+        }
+    }
+
+    /** The bound device id of an attached device (for DMA simulation), or -1. */
+    public int devId(String name) {
+        synchronized (lock) {
+            VfioDevice d = devices.get(name);
+            return d != null && d.attached() ? d.devId() : -1;
+        }
+    }
+
+    /** The devices attached now, by name, newest first. */
+    public List<String> attachedDeviceNames() {
+        synchronized (lock) {
+            return names(attachedDevices);
+        }
+    }
+
+    private static List<String> names(List<VfioDevice> list) {
+        List<String> out = new ArrayList<>(list.size());
+        for (VfioDevice d : list) {
+            out.add(d.name());
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String toString() {
+        return "VfioIommufd[" + backend.providerName() + ", " + profile.name() + "]";
+    }
+}

@@ -1,0 +1,320 @@
+package io.github.iommufd4j.core.sim;
+
+import io.github.iommufd4j.api.BackendObject;
+import io.github.iommufd4j.api.BackendOp;
+import io.github.iommufd4j.api.BackendOptions;
+import io.github.iommufd4j.api.BackendUnavailableException;
+import io.github.iommufd4j.api.DeviceProvisioning;
+import io.github.iommufd4j.api.DeviceSpec;
+import io.github.iommufd4j.api.HwptAllocFlag;
+import io.github.iommufd4j.api.IommufdBackend;
+import io.github.iommufd4j.api.IommufdBackendProvider;
+import io.github.iommufd4j.api.IommufdBackends;
+import io.github.iommufd4j.api.IommufdException;
+import io.github.iommufd4j.api.IommuSpec;
+import io.github.iommufd4j.api.IovaRange;
+import io.github.iommufd4j.core.BackendCall;
+import io.github.iommufd4j.core.DeviceConfig;
+import io.github.iommufd4j.core.Diagnostic;
+import io.github.iommufd4j.core.LostPageOracle;
+import io.github.iommufd4j.core.Profile;
+import io.github.iommufd4j.core.RecordingBackend;
+import io.github.iommufd4j.core.Snapshots;
+import io.github.iommufd4j.core.VfioException;
+import io.github.iommufd4j.core.VfioIommufd;
+import io.github.iommufd4j.core.report.CallReport;
+import io.github.iommufd4j.core.report.ContainerReport;
+import io.github.iommufd4j.core.report.DeviceReport;
+import io.github.iommufd4j.core.report.DirtyReport;
+import io.github.iommufd4j.core.report.HwptReport;
+import io.github.iommufd4j.core.report.LostRun;
+import io.github.iommufd4j.core.report.MigrationReport;
+import io.github.iommufd4j.core.report.SimulationReport;
+import io.github.iommufd4j.core.report.StepReport;
+import io.github.iommufd4j.core.scenario.DeviceDef;
+import io.github.iommufd4j.core.scenario.IommuDef;
+import io.github.iommufd4j.core.scenario.MemoryRange;
+import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.core.scenario.ScenarioProblem;
+import io.github.iommufd4j.core.scenario.ScenarioValidator;
+import io.github.iommufd4j.core.scenario.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Runs a scenario through {@link VfioIommufd} on a backend and builds the report of {@code scenario-format.md}.
+ * Each run opens its own backend instance and closes it; a simulator holds no state between runs and may be
+ * used from several threads.
+ */
+public final class Simulator {
+    private final Function<String, IommufdBackend> opener;
+
+    /** A simulator that opens backends found with {@link IommufdBackends}. */
+    public Simulator() {
+        this(Simulator::openByName);
+    }
+
+    /** A simulator that opens backends with {@code opener} (a backend name to an open backend). */
+    public Simulator(Function<String, IommufdBackend> opener) {
+        this.opener = opener;
+    }
+
+    private static IommufdBackend openByName(String name) {
+        IommufdBackendProvider provider;
+        try {
+            provider = IommufdBackends.provider(name);
+        } catch (IllegalArgumentException e) {
+            throw new SimulationException(e.getMessage(), e);
+        }
+        try {
+            return provider.open(BackendOptions.empty());
+        } catch (BackendUnavailableException e) {
+            throw new SimulationException("backend '" + name + "' cannot run here: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code scenario}.
+     *
+     * @throws SimulationException when the scenario is invalid or cannot run on the chosen backend or profile
+     */
+    public SimulationResult run(Scenario scenario, SimulationOptions options) {
+        List<ScenarioProblem> problems = ScenarioValidator.validate(scenario);
+        if (!problems.isEmpty()) {
+            throw new SimulationException("invalid scenario: " + problems.stream()
+                    .map(p -> p.path() + ": " + p.message()).collect(Collectors.joining("; ")));
+        }
+        String backendName = options.backend() != null ? options.backend()
+                : scenario.backend() != null ? scenario.backend() : Scenario.DEFAULT_BACKEND;
+        Profile profile;
+        try {
+            profile = Profile.named(options.profile() != null ? options.profile() : scenario.profileOrDefault());
+        } catch (IllegalArgumentException e) {
+            throw new SimulationException(e.getMessage(), e);
+        }
+        try (IommufdBackend backend = opener.apply(backendName)) {
+            return new Run(scenario, profile, backendName, backend).execute();
+        }
+    }
+
+    /** One run: the state of a simulation in progress. */
+    private static final class Run {
+        private final Scenario scenario;
+        private final Profile profile;
+        private final String backendName;
+        private final IommufdBackend backend;
+        private final RecordingBackend recording;
+        private final VfioIommufd vmm;
+        private final LostPageOracle oracle;
+        private final List<String> stepWarnings = new ArrayList<>();
+        private final List<String> allWarnings = new ArrayList<>();
+        private final List<StepReport> steps = new ArrayList<>();
+
+        Run(Scenario scenario, Profile profile, String backendName, IommufdBackend backend) {
+            this.scenario = scenario;
+            this.profile = profile;
+            this.backendName = backendName;
+            this.backend = backend;
+            this.recording = new RecordingBackend(backend);
+            this.vmm = new VfioIommufd(recording, profile, scenario.pageSize());
+            this.oracle = new LostPageOracle(scenario.pageSize());
+            vmm.addDiagnosticListener(d -> {
+                if (d.level() == Diagnostic.Level.WARNING) {
+                    stepWarnings.add(d.text());
+                    allWarnings.add(d.text());
+                }
+            });
+        }
+
+        SimulationResult execute() {
+            createDevices();
+            for (MemoryRange m : scenario.memory()) {
+                vmm.mapMemory(m.iova(), m.length());
+            }
+            recording.drain();
+            for (int i = 0; i < scenario.steps().size(); i++) {
+                steps.add(runStep(i, scenario.steps().get(i)));
+            }
+            if (vmm.dirtyTrackingStarted()) {
+                syncAll();
+            }
+            recording.drain();
+            Snapshots.Topology topology = vmm.snapshot();
+            DirtyReport dirty = dirtyReport();
+            List<String> leaked = cleanUp();
+            SimulationReport report = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
+                    profile.name(), backendName, steps, containers(topology), devices(topology),
+                    List.copyOf(allWarnings), dirty, leaked);
+            return new SimulationResult(report, topology);
+        }
+
+        private void createDevices() {
+            DeviceProvisioning provisioning = backend.provisioning().orElseThrow(() -> new SimulationException(
+                    "backend '" + backendName + "' cannot make devices from a scenario"));
+            for (DeviceDef d : scenario.devices()) {
+                IommuDef iommu = scenario.iommu(d.iommu());
+                DeviceSpec spec = new DeviceSpec(d.name(), IommuSpec.of(iommu.id(), iommu.family(), iommu.dirtyTracking(),
+                        iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
+                provisioning.cannotCreate(spec).ifPresent(why -> {
+                    throw new SimulationException("backend '" + backendName + "' cannot make device " + d.name() + ": " + why);
+                });
+                provisioning.createDevice(spec);
+            }
+        }
+
+        private StepReport runStep(int index, Step step) {
+            stepWarnings.clear();
+            recording.drain();
+            boolean ok = true;
+            String errno = null;
+            String message = null;
+            try {
+                apply(step);
+            } catch (VfioException e) {
+                ok = false;
+                errno = e.errno() == null ? null : e.errno().name();
+                message = e.qemuMessage();
+            } catch (IommufdException e) {
+                ok = false;
+                errno = e.errno().name();
+                message = e.getMessage();
+            } catch (IllegalStateException | IllegalArgumentException | UnsupportedOperationException e) {
+                ok = false;
+                message = e.getMessage();
+            }
+            List<CallReport> calls = recording.drain().stream()
+                    .filter(c -> c.op() != BackendOp.UNBIND)
+                    .map(Run::callReport).toList();
+            return new StepReport(index, step.opName(), step.target(), ok, errno, message, calls, List.copyOf(stepWarnings));
+        }
+
+        private static CallReport callReport(BackendCall c) {
+            List<String> flags = c.op() == BackendOp.HWPT_ALLOC
+                    ? c.flags().toList().stream().map(HwptAllocFlag::name).toList() : null;
+            return new CallReport(c.op().name(), flags, c.ok() ? CallReport.OK : c.result().name());
+        }
+
+        private void apply(Step step) {
+            if (step instanceof Step.Attach a) {
+                DeviceDef d = scenario.device(a.device());
+                vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(), d.viommu()));
+            } else if (step instanceof Step.Detach d) {
+                vmm.detach(d.device());
+            } else if (step instanceof Step.StartDirtyTracking) {
+                vmm.startDirtyTracking();
+            } else if (step instanceof Step.StopDirtyTracking) {
+                vmm.stopDirtyTracking();
+            } else if (step instanceof Step.Dma dma) {
+                dma(dma);
+            } else if (step instanceof Step.Sync s) {
+                if (s.isAllMemory()) {
+                    syncAll();
+                } else {
+                    sync(new IovaRange(s.iova(), s.length()));
+                }
+            } else if (step instanceof Step.MapMemory m) {
+                vmm.mapMemory(m.iova(), m.length());
+            } else if (step instanceof Step.UnmapMemory u) {
+                vmm.unmapMemory(u.iova(), u.length());
+                oracle.forget(new IovaRange(u.iova(), u.length()));
+            } else if (step instanceof Step.Fault f) {
+                backend.faultInjection().orElseThrow(() -> new UnsupportedOperationException(
+                        "backend '" + backendName + "' cannot inject faults")).failNth(f.op(), f.nth(), f.errno());
+            } else {
+                throw new IllegalArgumentException("unknown step " + step);
+            }
+        }
+
+        private void dma(Step.Dma dma) {
+            int devId = vmm.devId(dma.device());
+            if (devId < 0) {
+                throw new IllegalStateException("device " + dma.device() + " is not attached");
+            }
+            backend.dmaSimulation().orElseThrow(() -> new UnsupportedOperationException(
+                    "backend '" + backendName + "' cannot simulate DMA")).dmaWrite(devId, dma.iova(), dma.length());
+            if (vmm.dirtyTrackingStarted()) {
+                IovaRange written = new IovaRange(dma.iova(), dma.length());
+                for (IovaRange m : vmm.memory()) {
+                    IovaRange part = intersect(m, written);
+                    if (part != null) {
+                        oracle.written(dma.device(), part);
+                    }
+                }
+            }
+        }
+
+        private void syncAll() {
+            List<IovaRange> memory = vmm.memory();
+            if (memory.isEmpty()) {
+                return;
+            }
+            long start = Long.MAX_VALUE;
+            long end = 0;
+            for (IovaRange m : memory) {
+                start = Math.min(start, m.iova());
+                end = Math.max(end, m.iova() + m.length());
+            }
+            sync(new IovaRange(start, end - start));
+        }
+
+        private void sync(IovaRange window) {
+            VfioIommufd.SyncResult r = vmm.sync(window.iova(), window.length());
+            r.dirtyRuns().forEach(oracle::reported);
+            if (r.failure() != null) {
+                throw r.failure();
+            }
+        }
+
+        private static IovaRange intersect(IovaRange a, IovaRange b) {
+            long start = Math.max(a.iova(), b.iova());
+            long end = Math.min(a.iova() + a.length(), b.iova() + b.length());
+            return end > start ? new IovaRange(start, end - start) : null;
+        }
+
+        private DirtyReport dirtyReport() {
+            List<LostRun> lost = oracle.lost().stream().map(l -> LostRun.of(l.device(), l.iova(), l.pages())).toList();
+            return new DirtyReport(oracle.writtenPages(), oracle.reportedPages(), lost);
+        }
+
+        /** Detaches every device still attached (faults cleared first) and lists what the backend still holds. */
+        private List<String> cleanUp() {
+            backend.faultInjection().ifPresent(f -> f.clearFaults());
+            for (String name : vmm.attachedDeviceNames()) {
+                try {
+                    vmm.detach(name);
+                } catch (RuntimeException e) {
+                    allWarnings.add("clean-up detach of " + name + " failed: " + e.getMessage());
+                }
+            }
+            return backend.inventory().map(inv -> inv.liveObjects().stream().map(BackendObject::toString).toList())
+                    .orElse(List.of());
+        }
+
+        private List<ContainerReport> containers(Snapshots.Topology t) {
+            List<ContainerReport> out = new ArrayList<>();
+            for (Snapshots.ContainerView c : t.containers()) {
+                List<HwptReport> hwpts = c.hwpts().stream().map(h -> new HwptReport(h.id(),
+                        h.flags().toList().stream().map(HwptAllocFlag::name).toList(), h.devices())).toList();
+                out.add(new ContainerReport(c.ioasId(), c.dirtyPagesSupported(), c.loggingStarted(), hwpts, c.devices()));
+            }
+            return out;
+        }
+
+        private List<DeviceReport> devices(Snapshots.Topology t) {
+            List<DeviceReport> out = new ArrayList<>();
+            for (DeviceDef d : scenario.devices()) {
+                Snapshots.DeviceView v = t.devices().stream().filter(x -> x.name().equals(d.name())).findFirst().orElse(null);
+                if (v == null) {
+                    out.add(new DeviceReport(d.name(), false, null, null, false, null));
+                    continue;
+                }
+                MigrationReport m = v.migration() == null ? null
+                        : new MigrationReport(v.migration().allowed(), v.migration().fatal(), v.migration().message());
+                out.add(new DeviceReport(v.name(), v.attached(), v.ioasId(), v.hwptId(), v.iommuDirtyTracking(), m));
+            }
+            return out;
+        }
+    }
+}
