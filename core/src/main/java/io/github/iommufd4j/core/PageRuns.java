@@ -28,10 +28,12 @@ public final class PageRuns {
         Iterator<Map.Entry<Long, Long>> it = runs.tailMap(start, true).entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<Long, Long> e = it.next();
-            if (e.getKey() > end) {
+            long key = e.getKey();
+            long value = e.getValue(); // read before remove: TreeMap may reuse the entry object
+            if (key > end) {
                 break;
             }
-            end = Math.max(end, e.getValue());
+            end = Math.max(end, value);
             it.remove();
         }
         runs.put(start, end);
@@ -54,12 +56,14 @@ public final class PageRuns {
         Iterator<Map.Entry<Long, Long>> it = runs.tailMap(start, true).entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<Long, Long> e = it.next();
-            if (e.getKey() >= end) {
+            long key = e.getKey();
+            long value = e.getValue(); // read before remove: TreeMap may reuse the entry object
+            if (key >= end) {
                 break;
             }
             it.remove();
-            if (e.getValue() > end) {
-                runs.put(end, e.getValue());
+            if (value > end) {
+                runs.put(end, value);
                 break;
             }
         }

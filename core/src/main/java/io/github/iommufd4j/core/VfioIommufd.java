@@ -97,7 +97,8 @@ public final class VfioIommufd {
      * container), then the migration decision (section 5). On failure every step is undone in reverse (Q-ATT-10)
      * and a {@link VfioException} carries QEMU's message and the errno of the call that failed.
      *
-     * @throws IllegalStateException when a device of that name is attached already
+     * @throws IllegalStateException when a device of that name is attached already, or dirty tracking is started
+     *                               (QEMU refuses device_add during a migration)
      */
     public void attach(DeviceConfig config) {
         Objects.requireNonNull(config, "config");
@@ -105,6 +106,10 @@ public final class VfioIommufd {
             VfioDevice existing = devices.get(config.name());
             if (existing != null && existing.attached()) {
                 throw new IllegalStateException("device " + config.name() + " is attached already");
+            }
+            if (globalLogging) {
+                // QEMU refuses device_add while a migration runs, and dirty logging only runs during one.
+                throw new IllegalStateException("device_add not allowed while migrating (dirty tracking is started)");
             }
             VfioDevice dev = new VfioDevice(config);
             if (existing != null) {
@@ -216,19 +221,10 @@ public final class VfioIommufd {
     }
 
     /**
-     * A new container's memory listener: global logging started first when it is on (QEMU starts a late
-     * listener's logging before its regions), then every guest RAM range mapped; a failure fails the attach
-     * ("memory listener initialization failed").
+     * A new container's memory listener: every guest RAM range mapped; a failure unmaps what was mapped and
+     * fails the attach ("memory listener initialization failed").
      */
     private void registerMemoryListener(Container c) {
-        if (globalLogging) {
-            try {
-                dirtyTracking.start(c, attachedIn(c, null));
-                c.loggingStarted = true;
-            } catch (VfioException e) {
-                emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
-            }
-        }
         List<IovaRange> mapped = new ArrayList<>();
         for (IovaRange r : memory) {
             try {

@@ -1,5 +1,6 @@
 package io.github.iommufd4j.core.scenario;
 
+import io.github.iommufd4j.core.Profile;
 import java.util.List;
 import java.util.Objects;
 
@@ -9,7 +10,7 @@ import java.util.Objects;
  *
  * @param version  the format version, {@value #FORMAT_VERSION}
  * @param name     the scenario's name (the file name without extension when the file gives none)
- * @param profile  {@code qemu-9.1} or {@code safe}; null for the default ({@value #DEFAULT_PROFILE})
+ * @param profile  one of {@link #knownProfiles()}; null for the default ({@value #DEFAULT_PROFILE})
  * @param backend  a backend provider name; null for the default (the caller's choice, else {@value #DEFAULT_BACKEND})
  * @param pageSize host page size for bitmaps, a power of two; default {@value #DEFAULT_PAGE_SIZE}
  * @param memory   guest RAM ranges, in file order
@@ -24,8 +25,10 @@ public record Scenario(int version, String name, String profile, String backend,
     public static final int FORMAT_VERSION = 1;
     /** The profile of a scenario that names none. */
     public static final String DEFAULT_PROFILE = "qemu-9.1";
-    /** Every profile a scenario may name. */
-    public static final List<String> PROFILES = List.of("qemu-9.1", "safe");
+    /** The names of every profile a scenario may name: those of core's {@link Profile#known()}. */
+    public static List<String> knownProfiles() {
+        return Profile.known().stream().map(Profile::name).toList();
+    }
     /** The backend of a scenario that names none, when the caller does not choose one either. */
     public static final String DEFAULT_BACKEND = "mock";
     /** The page size of a scenario that names none. */

@@ -18,9 +18,10 @@ public final class ScenarioValidator {
     /** Every problem of {@code scenario}, in file order; empty when it can run. */
     public static List<ScenarioProblem> validate(Scenario scenario) {
         List<ScenarioProblem> problems = new ArrayList<>();
-        if (scenario.profile() != null && !Scenario.PROFILES.contains(scenario.profile())) {
+        List<String> profiles = Scenario.knownProfiles();
+        if (scenario.profile() != null && !profiles.contains(scenario.profile())) {
             problems.add(new ScenarioProblem("profile", "unknown profile '" + scenario.profile()
-                    + "'; expected one of " + String.join(", ", Scenario.PROFILES)));
+                    + "'; expected one of " + String.join(", ", profiles)));
         }
         long page = scenario.pageSize();
         List<MemoryRange> memory = scenario.memory();

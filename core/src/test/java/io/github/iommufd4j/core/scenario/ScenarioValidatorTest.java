@@ -44,7 +44,7 @@ class ScenarioValidatorTest {
                 List.of(new Step.Detach("x"), new Step.Dma("d", 0x1001, 0x1000), new Step.Sync(0x1000L, 0x10L),
                         new Step.MapMemory(0x3000, 0x1000)));
         assertThat(s.problems()).extracting(ScenarioProblem::toString).containsExactly(
-                "profile: unknown profile 'fast'; expected one of qemu-9.1, safe",
+                "profile: unknown profile 'fast'; expected one of " + String.join(", ", Scenario.knownProfiles()),
                 "memory[1]: range [0x2000, 0x3000) overlaps memory[0]; expected disjoint ranges",
                 "iommus[1].id: duplicate IOMMU id 'i'; expected a unique id",
                 "devices[1].name: duplicate device name 'd'; expected a unique name",

@@ -1,0 +1,265 @@
+package io.github.iommufd4j.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.iommufd4j.api.BackendOp;
+import io.github.iommufd4j.api.DeviceSpec;
+import io.github.iommufd4j.api.Errno;
+import io.github.iommufd4j.api.IovaRange;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Section 4 of qemu-rules.md on backend-mock. */
+class DirtyTrackingRulesTest {
+    private static final long M = TestHost.MEMORY_IOVA;
+    private static final long PAGE = 4096;
+
+    /** Two dirty-capable devices on two families give two dirty HWPTs in one container: [H_x{D}, H_a{D}]. */
+    private static TestHost twoDirtyHwpts() {
+        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("x", TestHost.OTHER_FAMILY);
+        h.attach("a");
+        h.attach("x");
+        h.calls();
+        return h;
+    }
+
+    private static int hwptOf(TestHost h, String device) {
+        return h.dev(device).hwptId();
+    }
+
+    @Test
+    @DisplayName("Q-DT-1: start/stop on a container without dirty_pages_supported succeed doing nothing")
+    void qDt1_noDirtyPagesSupportedDoesNothing() {
+        TestHost h = new TestHost().withMemory().device("b", TestHost.PLAIN);
+        h.attach("b");
+        h.calls();
+        h.vmm.startDirtyTracking();
+        h.vmm.stopDirtyTracking();
+        assertThat(h.calls()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("Q-DT-1: qemu-9.1 starts twice (no idempotence); Q-EV-1 (qemu-10.0) skips a start already done")
+    void qDt1_idempotenceIsAProfileOption() {
+        TestHost q91 = new TestHost().withMemory().device("a", TestHost.DIRTY);
+        q91.attach("a");
+        q91.vmm.startDirtyTracking();
+        q91.calls();
+        q91.vmm.startDirtyTracking();
+        assertThat(q91.calls()).containsExactly("SET_DIRTY_TRACKING=ok");
+
+        TestHost q10 = new TestHost(Profile.QEMU_10_0).withMemory().device("a", TestHost.DIRTY);
+        q10.attach("a");
+        q10.vmm.startDirtyTracking();
+        q10.calls();
+        q10.vmm.startDirtyTracking();
+        assertThat(q10.calls()).isEmpty();
+        assertThat(q10.onlyContainer().dirtyPagesStarted()).isTrue();
+    }
+
+    @Test
+    @DisplayName("Q-DT-2: SET_DIRTY_TRACKING on dirty-tracking HWPTs only, newest first")
+    void qDt2_onlyDirtyHwptsNewestFirst() {
+        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("b", TestHost.PLAIN)
+                .device("x", TestHost.OTHER_FAMILY);
+        h.attach("a"); // H_a{D}
+        h.attach("b"); // H_b{}
+        h.attach("x"); // H_x{D}
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.fullCalls()).extracting(BackendCall::arguments)
+                .containsExactly("hwpt " + hwptOf(h, "x") + ", ENABLE", "hwpt " + hwptOf(h, "a") + ", ENABLE");
+    }
+
+    @Test
+    @DisplayName("Q-DT-2: the example: [H3{D}, H2{}, H1{D}], SET(H1) fails: SET(H3,on), SET(H1,on) fails, SET(H3,off), SET(H1,off)")
+    void qDt2_rollbackExample() {
+        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("b", TestHost.PLAIN)
+                .device("x", TestHost.OTHER_FAMILY);
+        h.attach("a");
+        h.attach("b");
+        h.attach("x");
+        int h1 = hwptOf(h, "a");
+        int h3 = hwptOf(h, "x");
+        h.calls();
+        h.mock.failNth(BackendOp.SET_DIRTY_TRACKING, 2, Errno.ENOMEM);
+        assertThatThrownBy(h.vmm::startDirtyTracking).isInstanceOfSatisfying(VfioException.class, e -> {
+            assertThat(e.qemuMessage()).isEqualTo("vfio: Could not start dirty page tracking - "
+                    + "IOMMU_HWPT_SET_DIRTY_TRACKING(hwpt_id " + h1 + ") failed");
+            assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
+        });
+        assertThat(h.fullCalls()).extracting(c -> c.arguments() + "=" + (c.ok() ? "ok" : c.result().name()))
+                .containsExactly("hwpt " + h3 + ", ENABLE=ok", "hwpt " + h1 + ", ENABLE=ENOMEM",
+                        "hwpt " + h3 + ", 0=ok", "hwpt " + h1 + ", 0=ok");
+        assertThat(h.vmm.dirtyTrackingStarted()).isFalse();
+        assertThat(h.onlyContainer().loggingStarted()).isFalse();
+    }
+
+    @Test
+    @DisplayName("Q-DT-2: a failed stop leaves every dirty HWPT enabled and reports the stop prefix")
+    void qDt2_failedStopLeavesEnabled() {
+        TestHost h = twoDirtyHwpts();
+        h.vmm.startDirtyTracking();
+        h.calls();
+        h.mock.failNth(BackendOp.SET_DIRTY_TRACKING, 1, Errno.EIO);
+        assertThatThrownBy(h.vmm::stopDirtyTracking).isInstanceOfSatisfying(VfioException.class, e ->
+                assertThat(e.qemuMessage()).startsWith("vfio: Could not stop dirty page tracking - IOMMU_HWPT_SET_DIRTY_TRACKING(hwpt_id "));
+        assertThat(h.fullCalls()).extracting(BackendCall::arguments).containsExactly(
+                "hwpt " + hwptOf(h, "x") + ", 0", "hwpt " + hwptOf(h, "x") + ", ENABLE", "hwpt " + hwptOf(h, "a") + ", ENABLE");
+        // tracking still on in the kernel: a DMA is recorded in the HWPT
+        assertThat(h.mock.dmaWrite(h.vmm.devId("a"), M, PAGE)).isPositive();
+    }
+
+    @Test
+    @DisplayName("Q-DT-3: one buffer OR-ed across two dirty HWPTs, newest first, with the kernel's bit layout")
+    void qDt3_orAcrossHwpts() {
+        TestHost h = twoDirtyHwpts();
+        h.vmm.startDirtyTracking();
+        h.mock.dmaWrite(h.vmm.devId("a"), M, PAGE);                  // page 0
+        h.mock.dmaWrite(h.vmm.devId("x"), M + 65 * PAGE, 2 * PAGE);  // pages 65, 66 (second word)
+        h.calls();
+        VfioIommufd.SyncResult r = h.vmm.sync(M, TestHost.MEMORY_LENGTH);
+        assertThat(r.failure()).isNull();
+        assertThat(r.dirtyRuns()).containsExactly(new IovaRange(M, PAGE), new IovaRange(M + 65 * PAGE, 2 * PAGE));
+        assertThat(h.fullCalls()).extracting(BackendCall::arguments).containsExactly(
+                "hwpt " + hwptOf(h, "x") + ", iova 0x1000000, length 0x400000, page 4096",
+                "hwpt " + hwptOf(h, "a") + ", iova 0x1000000, length 0x400000, page 4096");
+        // the kernel cleared what it reported
+        assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("Q-DT-3: the first failure aborts with the GET_DIRTY_BITMAP text; bits read from earlier HWPTs are lost")
+    void qDt3_firstFailureAborts() {
+        TestHost h = twoDirtyHwpts();
+        h.vmm.startDirtyTracking();
+        h.mock.dmaWrite(h.vmm.devId("x"), M, PAGE);
+        h.mock.failNth(BackendOp.GET_DIRTY_BITMAP, 2, Errno.EIO);
+        VfioIommufd.SyncResult r = h.vmm.sync(M, TestHost.MEMORY_LENGTH);
+        assertThat(r.failure()).isNotNull();
+        assertThat(r.failure().qemuMessage()).isEqualTo("IOMMU_HWPT_GET_DIRTY_BITMAP (iova: 0x1000000 size: 0x400000) failed");
+        assertThat(r.failure().errno()).isEqualTo(Errno.EIO);
+        assertThat(r.dirtyRuns()).isEmpty();
+        assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).as("read and cleared by the aborted query").isEmpty();
+    }
+
+    @Test
+    @DisplayName("Q-DT-4 row A true: VF DMA logging on every device, dirty HWPTs stay idle")
+    void qDt4_deviceTracking() {
+        TestHost h = new TestHost().withMemory()
+                .device(new DeviceSpec("v1", TestHost.DIRTY, false, true, true, true))
+                .device(new DeviceSpec("v2", TestHost.PLAIN, false, true, true, true));
+        h.attach("v1");
+        h.attach("v2");
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.calls()).containsExactly("DMA_LOGGING_START=ok", "DMA_LOGGING_START=ok");
+        h.mock.dmaWrite(h.vmm.devId("v2"), M + PAGE, PAGE);
+        VfioIommufd.SyncResult r = h.vmm.sync(M, TestHost.MEMORY_LENGTH);
+        assertThat(h.calls()).containsExactly("DMA_LOGGING_REPORT=ok", "DMA_LOGGING_REPORT=ok");
+        assertThat(r.dirtyRuns()).containsExactly(new IovaRange(M + PAGE, PAGE));
+        h.vmm.stopDirtyTracking();
+        assertThat(h.calls()).containsExactly("DMA_LOGGING_STOP=ok", "DMA_LOGGING_STOP=ok");
+    }
+
+    @Test
+    @DisplayName("Q-DT-4 row A false, dirty_pages_supported: IOMMU tracking; devices on other HWPTs are not tracked")
+    void qDt4_iommuTracking() {
+        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("b", TestHost.PLAIN);
+        h.attach("a");
+        h.attach("b");
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.calls()).containsExactly("SET_DIRTY_TRACKING=ok");
+        h.mock.dmaWrite(h.vmm.devId("b"), M, PAGE);
+        h.mock.dmaWrite(h.vmm.devId("a"), M + PAGE, PAGE);
+        assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).containsExactly(new IovaRange(M + PAGE, PAGE));
+        assertThat(h.calls()).containsExactly("GET_DIRTY_BITMAP=ok");
+    }
+
+    @Test
+    @DisplayName("Q-DT-4 row A false, no dirty_pages_supported: no tracker, every sync marks the whole range dirty")
+    void qDt4_perpetualDirty() {
+        TestHost h = new TestHost().withMemory().device("b", TestHost.PLAIN);
+        h.attach("b");
+        h.vmm.startDirtyTracking();
+        h.calls();
+        assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).containsExactly(new IovaRange(M, TestHost.MEMORY_LENGTH));
+        assertThat(h.calls()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("Q-DT-4: x-device-dirty-page-tracking=off on one device turns predicate A false")
+    void qDt4_deviceTrackingOff() {
+        TestHost h = new TestHost().withMemory().device(new DeviceSpec("v1", TestHost.DIRTY, false, true, true, true));
+        h.vmm.attach(new DeviceConfig("v1", "v1", io.github.iommufd4j.core.scenario.OnOffAuto.AUTO,
+                io.github.iommufd4j.core.scenario.OnOffAuto.OFF, false));
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.calls()).containsExactly("SET_DIRTY_TRACKING=ok");
+    }
+
+    @Test
+    @DisplayName("Q-DT-4: a DMA logging start failing on the second device stops the first and fails the start")
+    void qDt4_dmaLoggingStartRollback() {
+        TestHost h = new TestHost().withMemory()
+                .device(new DeviceSpec("v1", TestHost.PLAIN, false, true, true, true))
+                .device(new DeviceSpec("v2", TestHost.PLAIN, false, true, true, true));
+        h.attach("v1");
+        h.attach("v2");
+        h.calls();
+        h.mock.failNth(BackendOp.DMA_LOGGING_START, 2, Errno.ENOMEM);
+        assertThatThrownBy(h.vmm::startDirtyTracking).isInstanceOfSatisfying(VfioException.class, e -> {
+            assertThat(e.qemuMessage()).isEqualTo("vfio: Could not start dirty page tracking - v1: Failed to start DMA logging");
+            assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
+        });
+        assertThat(h.calls()).containsExactly("DMA_LOGGING_START=ok", "DMA_LOGGING_START=ENOMEM", "DMA_LOGGING_STOP=ok");
+        assertThat(h.topology().devices()).noneMatch(Snapshots.DeviceView::dmaLoggingStarted);
+    }
+
+    @Test
+    @DisplayName("Q-DT-5 sticky flag: after the dirty device leaves, start does nothing and syncs report nothing")
+    void qDt5_stickyFlagLosesPages() {
+        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("b", TestHost.PLAIN);
+        h.attach("a");
+        h.attach("b");
+        h.vmm.detach("a");
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.calls()).isEmpty();
+        h.mock.dmaWrite(h.vmm.devId("b"), M, 4 * PAGE);
+        assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("Q-DT-5 mixed container: VF-tracked B on a non-dirty HWPT is never read, its VF logging never started")
+    void qDt5_mixedContainerLosesPages() {
+        TestHost h = new TestHost().withMemory().device(new DeviceSpec("a", TestHost.DIRTY, false, false, true, true))
+                .device(new DeviceSpec("b", TestHost.PLAIN, false, true, true, true));
+        h.attach("a");
+        h.attach("b");
+        assertThat(h.dev("a").migration().allowed()).isTrue();
+        assertThat(h.dev("b").migration().allowed()).isTrue();
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.calls()).containsExactly("SET_DIRTY_TRACKING=ok");
+        h.mock.dmaWrite(h.vmm.devId("b"), M, PAGE);
+        assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).isEmpty();
+        assertThat(h.warnings()).containsExactly("IOMMU instance for device b doesn't support dirty tracking");
+    }
+
+    @Test
+    @DisplayName("No attach while dirty tracking is started: QEMU refuses device_add during a migration")
+    void noAttachWhileLogging() {
+        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("v", TestHost.DIRTY);
+        h.attach("a");
+        h.vmm.startDirtyTracking();
+        h.calls();
+        assertThatThrownBy(() -> h.attach("v")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("device_add not allowed while migrating");
+        assertThat(h.calls()).isEmpty();
+        assertThat(h.topology().devices()).extracting(Snapshots.DeviceView::name).containsExactly("a");
+    }
+}
