@@ -1,0 +1,104 @@
+package io.github.iommufd4j.cli;
+
+import io.github.iommufd4j.api.BackendOptions;
+import io.github.iommufd4j.api.BackendUnavailableException;
+import io.github.iommufd4j.api.BoundDevice;
+import io.github.iommufd4j.api.HostIommuDevice;
+import io.github.iommufd4j.api.IommufdBackend;
+import io.github.iommufd4j.api.IommufdBackendProvider;
+import io.github.iommufd4j.api.IommufdBackends;
+import io.github.iommufd4j.api.IommufdException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code probe}: opens a backend and, for every device it can see, binds it, reads {@code IOMMU_GET_HW_INFO}
+ * and prints the IOMMU type, capabilities and the device's features, then unbinds it.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Binds every device a backend can see and prints its IOMMU type, capabilities and features.")
+final class ProbeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "mock",
+            description = "Backend to probe (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE", description = "A backend option; repeatable.")
+    List<String> backendOptions = new ArrayList<>();
+
+    @Option(names = "--verbose", description = "Print the stack trace of an internal error.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        return CommandErrors.run(spec, verbose, this::probe);
+    }
+
+    private int probe() {
+        PrintWriter out = spec.commandLine().getOut();
+        IommufdBackendProvider provider;
+        BackendOptions options;
+        try {
+            provider = IommufdBackends.provider(backend);
+            options = BackendOptions.parse(backendOptions);
+        } catch (IllegalArgumentException e) {
+            throw new CommandErrors.InvalidInput("probe: " + e.getMessage());
+        }
+        IommufdBackend opened;
+        try {
+            opened = provider.open(options);
+        } catch (BackendUnavailableException e) {
+            throw new CommandErrors.InvalidInput("probe: backend '" + backend + "' cannot run here: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new CommandErrors.InvalidInput("probe: backend '" + backend + "' rejects its options: " + e.getMessage());
+        }
+        try (IommufdBackend b = opened) {
+            List<String> refs = b.deviceRefs();
+            out.println("backend " + b.providerName() + ": " + refs.size() + (refs.size() == 1 ? " device" : " devices"));
+            if (refs.isEmpty()) {
+                out.println(b.provisioning().isPresent()
+                        ? "  no devices: this backend makes its devices from a scenario (iommufd4j simulate FILE)"
+                        : "  no devices visible to this backend");
+            }
+            for (String ref : refs) {
+                probeDevice(out, b, ref);
+            }
+        }
+        return 0;
+    }
+
+    private static void probeDevice(PrintWriter out, IommufdBackend b, String ref) {
+        BoundDevice dev;
+        try {
+            dev = b.bind(ref);
+        } catch (IommufdException e) {
+            out.println("  " + ref + ": BIND failed: " + e.getMessage());
+            return;
+        }
+        try {
+            out.println("  " + ref + " (dev id " + dev.devId() + (dev.mdev() ? ", mdev" : "")
+                    + (dev.iommuInstance() == null ? "" : ", iommu " + dev.iommuInstance())
+                    + (dev.group() == null ? "" : ", group " + dev.group()) + ")");
+            try {
+                HostIommuDevice hw = b.getHwInfo(dev.devId());
+                out.println("    type:     " + hw.hwInfoType() + " (0x" + Integer.toHexString(hw.hwInfoTypeCode()) + ")");
+                out.println("    caps:     " + hw.capabilities());
+            } catch (IommufdException e) {
+                out.println("    GET_HW_INFO failed: " + e.getMessage());
+            }
+            out.println("    features: migration " + dev.features().migration() + ", dma logging "
+                    + dev.features().dmaLogging() + ", p2p " + dev.features().p2p());
+        } finally {
+            b.unbind(dev.devId());
+        }
+    }
+}
