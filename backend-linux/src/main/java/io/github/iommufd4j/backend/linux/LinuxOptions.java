@@ -63,7 +63,7 @@ record LinuxOptions(Source source, List<String> devices) {
                     throw new IllegalArgumentException("linux backend: the selftest source makes its devices "
                             + "(DeviceProvisioning); devices=" + devicesValue + " names VFIO devices");
                 }
-                for (String d : devicesValue.split(",")) {
+                for (String d : devicesValue.split(",", -1)) {
                     String ref = d.trim();
                     if (ref.isEmpty()) {
                         throw new IllegalArgumentException("linux backend: devices=" + devicesValue + " has an empty entry");
