@@ -225,15 +225,12 @@ public final class VfioIommufd {
      * fails the attach ("memory listener initialization failed").
      */
     private void registerMemoryListener(Container c) {
-        List<IovaRange> mapped = new ArrayList<>();
         for (IovaRange r : memory) {
             try {
                 backend.ioasMap(c.ioasId, r.iova(), r.length());
-                mapped.add(r);
+                c.mapped.add(r);
             } catch (IommufdException e) {
-                for (IovaRange m : mapped) {
-                    unmapQuietly(c, m);
-                }
+                unmapAll(c);
                 throw VfioException.of("memory listener initialization failed", e);
             }
         }
@@ -293,15 +290,21 @@ public final class VfioIommufd {
         if (!c.devices.isEmpty() || !c.space.containers.contains(c)) {
             return;
         }
-        for (IovaRange r : memory) {
-            unmapQuietly(c, r);
-        }
+        unmapAll(c);
         try {
             backend.destroy(c.ioasId);
         } catch (IommufdException e) {
             LOG.log(System.Logger.Level.DEBUG, "destroy of IOAS " + c.ioasId + " failed: " + e.getMessage());
         }
         c.space.containers.remove(c);
+    }
+
+    /** The memory listener's unregistration: every range it mapped is unmapped, failures only traced. */
+    private void unmapAll(Container c) {
+        for (IovaRange r : c.mapped) {
+            unmapQuietly(c, r);
+        }
+        c.mapped.clear();
     }
 
     private void unmapQuietly(Container c, IovaRange r) {
@@ -366,9 +369,11 @@ public final class VfioIommufd {
             for (Container c : allContainersOldestFirst()) {
                 try {
                     backend.ioasMap(c.ioasId, iova, length);
+                    c.mapped.add(r);
                     done.add(c);
                 } catch (IommufdException e) {
                     for (Container d : done) {
+                        d.mapped.remove(r);
                         unmapQuietly(d, r);
                     }
                     throw VfioException.of("vfio_container_dma_map(ioas " + c.ioasId + ", iova 0x"
@@ -387,6 +392,9 @@ public final class VfioIommufd {
                 throw new IllegalArgumentException("no guest memory range " + r + " was mapped");
             }
             for (Container c : allContainersOldestFirst()) {
+                if (!c.mapped.remove(r)) {
+                    continue;
+                }
                 try {
                     backend.ioasUnmap(c.ioasId, iova, length);
                 } catch (IommufdException e) {
