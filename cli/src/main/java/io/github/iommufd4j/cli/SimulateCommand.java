@@ -22,10 +22,11 @@ import picocli.CommandLine.Spec;
  * and prints its report, or with {@code --diagram} only the final topology as a diagram.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"Runs scenario files (.yaml, .yml, .json) through QEMU's rules and prints the reports.",
-                "Exit status: 0 ran (whatever the steps did), 2 invalid scenario or arguments,",
-                "3 lost dirty pages with --fail-on-lost (checked first), 4 leaked objects with --fail-on-leak,",
-                "1 internal error."})
+        description = "Runs scenario files (.yaml, .yml, .json) through QEMU's rules and prints the reports.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:ran (whatever its steps did)", "1:internal error", "2:invalid scenario or arguments",
+                "3:lost dirty pages with --fail-on-lost (checked before leaks)",
+                "4:leaked backend objects with --fail-on-leak"})
 final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
 
     @Spec
