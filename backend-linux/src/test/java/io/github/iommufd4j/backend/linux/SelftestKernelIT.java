@@ -30,7 +30,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real kernel's selftest mock ({@code CONFIG_IOMMUFD_TEST}), mirroring the sequence measured in
@@ -49,14 +48,14 @@ class SelftestKernelIT {
 
     @BeforeEach
     void openSelftestBackend() {
-        assumeTrue(Files.exists(Path.of("/dev/iommu")), "/dev/iommu is missing: not a kernel with CONFIG_IOMMUFD");
+        KernelTestGate.require(Files.exists(Path.of("/dev/iommu")), "/dev/iommu is missing: not a kernel with CONFIG_IOMMUFD");
         LinuxBackendProvider provider = new LinuxBackendProvider();
         Availability a = provider.availability();
-        assumeTrue(a.available(), () -> "linux backend unavailable: " + a.reason());
+        KernelTestGate.require(a.available(), "linux backend unavailable: " + a.reason());
         try {
             backend = provider.open(BackendOptions.of(Map.of("source", "selftest")));
         } catch (BackendUnavailableException e) {
-            assumeTrue(false, e.getMessage());
+            KernelTestGate.require(false, e.getMessage());
         }
         provisioning = backend.provisioning().orElseThrow();
     }

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real VFIO cdev (kernel-lab.md: QEMU's {@code edu} device behind an emulated VT-d, bound to vfio-pci).
@@ -30,12 +29,12 @@ class VfioCdevKernelIT {
     @Test
     @DisplayName("K-ATT-4 bind, attach to an IOAS (auto domain), hw info, map, HWPT_ALLOC, detach, unbind")
     void vfioCdevSequence() {
-        assumeTrue(Files.exists(Path.of("/dev/iommu")), "/dev/iommu is missing: not a kernel with CONFIG_IOMMUFD");
+        KernelTestGate.require(Files.exists(Path.of("/dev/iommu")), "/dev/iommu is missing: not a kernel with CONFIG_IOMMUFD");
         String configured = System.getenv("IOMMUFD4J_VFIO_DEVICE");
         Map<String, String> options = configured == null ? Map.of() : Map.of("devices", configured);
         try (IommufdBackend backend = new LinuxBackendProvider().open(BackendOptions.of(options))) {
             List<String> refs = backend.deviceRefs();
-            assumeTrue(!refs.isEmpty(), "no VFIO cdev in /dev/vfio/devices (bind a device to vfio-pci)");
+            KernelTestGate.require(!refs.isEmpty(), "no VFIO cdev in /dev/vfio/devices (bind a device to vfio-pci)");
             BoundDevice dev = backend.bind(refs.get(0));
             assertThat(dev.devId()).isPositive();
 
