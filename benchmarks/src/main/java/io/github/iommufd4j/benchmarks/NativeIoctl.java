@@ -28,8 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * against a bare JNA direct-mapped call of the same ioctl ({@code baseline}), all on {@code /dev/null} with
  * {@code IOMMU_DESTROY} ({@code 0x3b80}), which the kernel answers ENOTTY without side effects.
  *
- * <p>Every method returns the errno, and setup checks that it is ENOTTY on each path. The floor below JNA is
- * the C loop {@code src/main/c/ioctl_loop.c}, run by {@code benchmarks/run-native-floor} (not a JMH method).
+ * <p>Every method returns the errno, and setup checks that it is ENOTTY on each path. Because a failing
+ * ioctl takes JNA's exception path, the {@code success_} methods repeat the comparison with {@code FIOCLEX}
+ * ({@code 0x5451}, sets close-on-exec on the fd, which it has already; returns 0 and ignores the argument),
+ * where the native layer's copy in and out of native memory shows. The floor below JNA is the C loop
+ * {@code src/main/c/ioctl_loop.c}, run by {@code benchmarks/run-native-floor} (not a JMH method).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -39,6 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class NativeIoctl {
     static final int ENOTTY = 25;
+    /** {@code FIOCLEX}: set close-on-exec; succeeds on any fd. */
+    static final int FIOCLEX = 0x5451;
 
     /** libc's ioctl bound by direct mapping, errno through {@link LastErrorException} (as {@link JnaIoctls}). */
     static final class BareLibC {
@@ -82,6 +87,11 @@ public class NativeIoctl {
         expectEnotty("native layer with encode", nativeLayer_withEncode());
         expectEnotty("bare JNA", bareJna_baseline());
         expectEnotty("bare JNA without exception", bareJna_noException());
+        for (int errno : new int[] {success_nativeLayer(), success_bareJna_baseline()}) {
+            if (errno != 0) {
+                throw new IllegalStateException("FIOCLEX on /dev/null failed with errno " + errno);
+            }
+        }
     }
 
     private static void expectEnotty(String path, int errno) {
@@ -127,5 +137,22 @@ public class NativeIoctl {
     @Benchmark
     public int bareJna_noException() {
         return BareLibCNoThrow.ioctl(fd, request, bareArg) == 0 ? 0 : Native.getLastError();
+    }
+
+    /** Success path: FIOCLEX through the native layer (copy in, call, copy back). */
+    @Benchmark
+    public int success_nativeLayer() {
+        return sys.ioctl(fd, FIOCLEX, destroy);
+    }
+
+    /** Success path baseline: FIOCLEX as a bare JNA direct-mapped call. */
+    @Benchmark
+    public int success_bareJna_baseline() {
+        try {
+            BareLibC.ioctl(fd, FIOCLEX, bareArg);
+            return 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        }
     }
 }
