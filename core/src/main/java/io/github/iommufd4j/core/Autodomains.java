@@ -1,5 +1,6 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
@@ -22,25 +23,30 @@ final class Autodomains {
     private final IommufdBackend backend;
     private final Profile profile;
     private final Consumer<Diagnostic> diagnostics;
+    private final Consumer<BackendObject> orphans;
     /** The probe cache (a profile option): HWPTs known to answer EINVAL for an (IOMMU instance, group). */
     private final Set<ProbeKey> incompatible = new HashSet<>();
 
     private record ProbeKey(int hwptId, String iommuInstance, String group) {
     }
 
-    Autodomains(IommufdBackend backend, Profile profile, Consumer<Diagnostic> diagnostics) {
+    Autodomains(IommufdBackend backend, Profile profile, Consumer<Diagnostic> diagnostics,
+                Consumer<BackendObject> orphans) {
         this.backend = backend;
         this.profile = profile;
         this.diagnostics = diagnostics;
+        this.orphans = orphans;
     }
 
     /**
-     * Q-ATT-2: try each HWPT of the container, newest first; EINVAL means "incompatible, try the next", any
+     * Q-ATT-2: try each HWPT of the container, newest first (under {@link Profile#placeByCapability()} a
+     * dirty-capable device skips HWPTs without dirty tracking); EINVAL means "incompatible, try the next", any
      * other errno stops the search; when none accepts, allocate (Q-ATT-3).
      */
     void get(VfioDevice dev, Container c) {
+        boolean dirtyOnly = profile.placeByCapability() && allocationFlags(dev).contains(HwptAllocFlag.DIRTY_TRACKING);
         for (Hwpt hwpt : List.copyOf(c.hwpts)) {
-            if (knownIncompatible(hwpt, dev)) {
+            if (knownIncompatible(hwpt, dev) || (dirtyOnly && !hwpt.isDirtyTracking())) {
                 continue;
             }
             try {
@@ -89,11 +95,28 @@ final class Autodomains {
         dev.iommuDirtyTracking = hwpt.isDirtyTracking();
         hwpt.devices.add(0, dev);
         c.hwpts.add(0, hwpt);
-        c.dirtyPagesSupported |= dev.iommuDirtyTracking;
-        if (c.dirtyPagesSupported && !dev.iommuDirtyTracking) {
-            diagnostics.accept(new Diagnostic(Diagnostic.Level.WARNING, String.format(HETEROGENEOUS_WARNING, dev.name()),
-                    dev.name()));
+        boolean wasSupported = c.dirtyPagesSupported;
+        if (profile.liveDirtyPagesSupported()) {
+            updateDirtyPagesSupported(c);
+        } else {
+            c.dirtyPagesSupported |= dev.iommuDirtyTracking;
         }
+        if (c.dirtyPagesSupported && !dev.iommuDirtyTracking) {
+            warnHeterogeneous(dev);
+        }
+        if (profile.placeByCapability() && c.dirtyPagesSupported && !wasSupported) {
+            // Order independence: the devices that came first get the warning they would have got after.
+            for (VfioDevice other : c.devices) {
+                if (!other.iommuDirtyTracking && !other.mdev()) {
+                    warnHeterogeneous(other);
+                }
+            }
+        }
+    }
+
+    private void warnHeterogeneous(VfioDevice dev) {
+        diagnostics.accept(new Diagnostic(Diagnostic.Level.WARNING, String.format(HETEROGENEOUS_WARNING, dev.name()),
+                dev.name()));
     }
 
     /** Q-ATT-3: DIRTY_TRACKING iff {@code caps.hw_caps} has IOMMU_HW_CAP_DIRTY_TRACKING; VF tracking is not considered. */
@@ -111,10 +134,25 @@ final class Autodomains {
         if (hwpt.devices.isEmpty()) {
             c.hwpts.remove(hwpt);
             freeHwpt(hwpt);
+            if (profile.liveDirtyPagesSupported()) {
+                updateDirtyPagesSupported(c);
+            }
         }
     }
 
-    /** {@code iommufd_backend_free_id}: IOMMU_DESTROY, a failure only traced (as QEMU does). */
+    /** {@link Profile#liveDirtyPagesSupported()}: true iff a live HWPT of the container is dirty-tracking. */
+    private static void updateDirtyPagesSupported(Container c) {
+        boolean any = false;
+        for (Hwpt h : c.hwpts) {
+            any |= h.isDirtyTracking();
+        }
+        c.dirtyPagesSupported = any;
+    }
+
+    /**
+     * {@code iommufd_backend_free_id}: IOMMU_DESTROY, a failure only traced (as QEMU does); the HWPT is then an
+     * orphan: alive in the kernel, forgotten by the VMM.
+     */
     private void freeHwpt(Hwpt hwpt) {
         incompatible.removeIf(k -> k.hwptId == hwpt.id);
         try {
@@ -122,6 +160,7 @@ final class Autodomains {
         } catch (IommufdException e) {
             System.getLogger(Autodomains.class.getName()).log(System.Logger.Level.DEBUG,
                     "destroy of HWPT " + hwpt.id + " failed: " + e.getMessage());
+            orphans.accept(new BackendObject(BackendObject.Type.HWPT, hwpt.id));
         }
     }
 

@@ -53,15 +53,46 @@ final class DirtyTracking {
                 startDmaLogging(devices);
             } else {
                 setContainerDirtyTracking(c, true);
+                if (profile.coverEveryDevice()) {
+                    startDmaLoggingOnUnseenDevices(c, devices);
+                }
             }
         } catch (VfioException e) {
             throw new VfioException(START_PREFIX + e.qemuMessage(), e.errno(), e.getCause());
         }
     }
 
+    /**
+     * {@link Profile#coverEveryDevice()}: VF DMA logging on the devices that can log and that no dirty-tracking
+     * HWPT sees; a failure stops what this start began and fails it.
+     */
+    private void startDmaLoggingOnUnseenDevices(Container c, List<VfioDevice> devices) {
+        List<VfioDevice> unseen = new ArrayList<>();
+        for (VfioDevice d : devices) {
+            if (!Hwpt.isDirtyTracking(d.hwpt) && canLog(d)) {
+                unseen.add(d);
+            }
+        }
+        try {
+            startDmaLogging(unseen);
+        } catch (VfioException e) {
+            if (c.dirtyPagesStarted) {
+                rollBackHwpts(c, false);
+                c.dirtyPagesStarted = false;
+            }
+            throw e;
+        }
+    }
+
+    private static boolean canLog(VfioDevice d) {
+        return d.vfDirtyPagesSupported && d.config.deviceDirtyPageTracking() != OnOffAuto.OFF;
+    }
+
     /** QEMU's {@code vfio_listener_log_global_stop} for one container. */
     void stop(Container c, List<VfioDevice> devices) {
-        if (allDeviceDirtyTracking(devices)) {
+        if (profile.coverEveryDevice()) {
+            stopDmaLogging(devices);
+        } else if (allDeviceDirtyTracking(devices)) {
             stopDmaLogging(devices);
             return;
         }
@@ -152,28 +183,81 @@ final class DirtyTracking {
     }
 
     /**
+     * What a query of one range reported.
+     *
+     * @param runs    the IOVA runs reported dirty
+     * @param failure the failure that ended the query, or null
+     */
+    record Query(List<IovaRange> runs, VfioException failure) {
+    }
+
+    /**
      * QEMU's {@code vfio_get_dirty_bitmap} for one range of one container (Q-DT-4): perpetual dirty without a
      * tracker, else one zeroed bitmap OR-ed by each device's DMA log (row 1) or each dirty-tracking HWPT (row 2,
      * Q-DT-3), the first failure aborting with nothing reported.
-     *
-     * @return the IOVA runs reported dirty
      */
-    List<IovaRange> query(Container c, List<VfioDevice> devices, IovaRange range) {
+    Query query(Container c, List<VfioDevice> devices, IovaRange range) {
+        if (profile.coverEveryDevice()) {
+            return queryCovered(c, devices, range);
+        }
         boolean deviceTracking = allDeviceDirtyTracking(devices);
         if (!c.dirtyPagesSupported && !deviceTracking) {
-            return List.of(range);
+            return new Query(List.of(range), null);
         }
         DirtyBitmap bitmap = DirtyBitmap.forRange(range.length(), pageSize);
-        if (deviceTracking) {
-            queryDmaLogs(devices, range, bitmap);
-        } else {
-            queryHwpts(c, range, bitmap);
+        try {
+            if (deviceTracking) {
+                queryDmaLogs(devices, range, bitmap);
+            } else {
+                queryHwpts(c, range, bitmap, false);
+            }
+        } catch (VfioException e) {
+            return new Query(List.of(), e);
         }
+        return new Query(runs(bitmap, range), null);
+    }
+
+    /**
+     * {@link Profile#coverEveryDevice()} and {@link Profile#keepBitsOnFailedQuery()}: perpetual dirty while a
+     * device is seen by no running tracker; else the dirty-tracking HWPTs (when started) read with NO_CLEAR, then
+     * read and cleared, then the DMA logs; a failure after the NO_CLEAR pass keeps the bits gathered.
+     */
+    private Query queryCovered(Container c, List<VfioDevice> devices, IovaRange range) {
+        for (VfioDevice d : devices) {
+            boolean seenByIommu = c.dirtyPagesStarted && Hwpt.isDirtyTracking(d.hwpt);
+            if (!seenByIommu && !d.dmaLoggingStarted) {
+                return new Query(List.of(range), null);
+            }
+        }
+        DirtyBitmap bitmap = DirtyBitmap.forRange(range.length(), pageSize);
+        if (c.dirtyPagesStarted) {
+            try {
+                queryHwpts(c, range, bitmap, profile.keepBitsOnFailedQuery());
+            } catch (VfioException e) {
+                return new Query(List.of(), e); // nothing was cleared: the next query reads it all again
+            }
+        }
+        VfioException failure = null;
+        try {
+            if (profile.keepBitsOnFailedQuery() && c.dirtyPagesStarted) {
+                queryHwpts(c, range, bitmap, false);
+            }
+            List<VfioDevice> logging = new ArrayList<>();
+            for (VfioDevice d : devices) {
+                if (d.dmaLoggingStarted) {
+                    logging.add(d);
+                }
+            }
+            queryDmaLogs(logging, range, bitmap);
+        } catch (VfioException e) {
+            failure = e;
+        }
+        return new Query(runs(bitmap, range), failure);
+    }
+
+    private List<IovaRange> runs(DirtyBitmap bitmap, IovaRange range) {
         List<IovaRange> runs = new ArrayList<>();
-        bitmap.forEachRun((first, count) -> {
-            long start = range.iova() + first * pageSize;
-            runs.add(new IovaRange(start, count * pageSize));
-        });
+        bitmap.forEachRun((first, count) -> runs.add(new IovaRange(range.iova() + first * pageSize, count * pageSize)));
         return runs;
     }
 
@@ -189,13 +273,13 @@ final class DirtyTracking {
     }
 
     /** Q-DT-3: one buffer, every dirty-tracking HWPT newest first, the first failure aborts. */
-    private void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap) {
+    private void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap, boolean noClear) {
         for (Hwpt h : c.hwpts) {
             if (!h.isDirtyTracking()) {
                 continue;
             }
             try {
-                backend.getDirtyBitmap(h.id, range.iova(), range.length(), pageSize, false, bitmap);
+                backend.getDirtyBitmap(h.id, range.iova(), range.length(), pageSize, noClear, bitmap);
             } catch (IommufdException e) {
                 throw VfioException.of("IOMMU_HWPT_GET_DIRTY_BITMAP (iova: 0x" + Long.toHexString(range.iova())
                         + " size: 0x" + Long.toHexString(range.length()) + ") failed", e);

@@ -1,5 +1,6 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.HwptAllocFlag;
@@ -15,8 +16,10 @@ public final class Snapshots {
      *
      * @param addressSpaces address spaces in creation order
      * @param devices       every device ever attached, in first-attach order, attached or not
+     * @param orphans       objects whose IOMMU_DESTROY failed (QEMU only traces it): alive in the backend, known
+     *                      to no container; QEMU never destroys them again (the {@code safe} profile does)
      */
-    public record Topology(List<AddressSpaceView> addressSpaces, List<DeviceView> devices) {
+    public record Topology(List<AddressSpaceView> addressSpaces, List<DeviceView> devices, List<BackendObject> orphans) {
         /** Every container of every address space, newest first. */
         public List<ContainerView> containers() {
             return addressSpaces.stream().flatMap(a -> a.containers().stream())

@@ -1,5 +1,6 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
@@ -37,7 +38,10 @@ public final class VfioIommufd {
     /** QEMU's global {@code vfio_device_list}: attached devices, newest first. */
     private final List<VfioDevice> attachedDevices = new ArrayList<>();
     private final List<IovaRange> memory = new ArrayList<>();
+    /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
+    private final List<BackendObject> orphans = new ArrayList<>();
     private final List<Consumer<Diagnostic>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<IovaRange>> dirtyListeners = new CopyOnWriteArrayList<>();
     private final Autodomains autodomains;
     private final DirtyTracking dirtyTracking;
     private long nextSequence = 1;
@@ -54,7 +58,7 @@ public final class VfioIommufd {
         this.profile = Objects.requireNonNull(profile, "profile");
         DirtyBitmap.pageCount(0, pageSize); // validates the page size
         this.pageSize = pageSize;
-        this.autodomains = new Autodomains(backend, profile, this::emit);
+        this.autodomains = new Autodomains(backend, profile, this::emit, orphans::add);
         this.dirtyTracking = new DirtyTracking(backend, profile, pageSize, () -> List.copyOf(memory), this::emit);
     }
 
@@ -81,6 +85,14 @@ public final class VfioIommufd {
     /** Removes a listener. */
     public void removeDiagnosticListener(Consumer<Diagnostic> listener) {
         listeners.remove(listener);
+    }
+
+    /**
+     * Registers a listener for every IOVA run a query reports dirty: those of {@link #sync} and those of the
+     * flushes the {@code safe} profile makes before a stop or a detach.
+     */
+    public void addDirtyListener(Consumer<IovaRange> listener) {
+        dirtyListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     private void emit(Diagnostic d) {
@@ -253,9 +265,19 @@ public final class VfioIommufd {
         }
     }
 
-    /** QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. */
+    /**
+     * QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. Under
+     * {@link Profile#flushBeforeStop()} a container with logging on is synced first, and a failed flush keeps the
+     * device attached.
+     */
     private void detachDevice(VfioDevice dev) {
         Container c = dev.container;
+        if (profile.flushBeforeStop() && c.loggingStarted) {
+            VfioException failure = syncContainer(c, wholeMemory());
+            if (failure != null) {
+                throw failure;
+            }
+        }
         stopDmaLoggingOnDetach(dev);
         attachedDevices.remove(dev);
         c.devices.remove(dev);
@@ -264,6 +286,25 @@ public final class VfioIommufd {
         destroyContainerIfEmpty(c);
         putAddressSpace(c.space);
         unbindQuietly(dev);
+        if (profile.reclaimOrphans()) {
+            reclaimOrphans();
+        }
+    }
+
+    /**
+     * {@link Profile#reclaimOrphans()}: destroys again the objects whose destroy failed (a HWPT still held by a
+     * device whose DETACH failed is free once the device is unbound), HWPTs before IOASes.
+     */
+    private void reclaimOrphans() {
+        orphans.sort((a, b) -> a.type() == b.type() ? 0 : a.type() == BackendObject.Type.HWPT ? -1 : 1);
+        orphans.removeIf(o -> {
+            try {
+                backend.destroy(o.id());
+                return true;
+            } catch (IommufdException e) {
+                return false;
+            }
+        });
     }
 
     private void stopDmaLoggingOnDetach(VfioDevice dev) {
@@ -295,6 +336,7 @@ public final class VfioIommufd {
             backend.destroy(c.ioasId);
         } catch (IommufdException e) {
             LOG.log(System.Logger.Level.DEBUG, "destroy of IOAS " + c.ioasId + " failed: " + e.getMessage());
+            orphans.add(new BackendObject(BackendObject.Type.IOAS, c.ioasId));
         }
         c.space.containers.remove(c);
     }
@@ -365,6 +407,10 @@ public final class VfioIommufd {
     public void mapMemory(long iova, long length) {
         IovaRange r = new IovaRange(iova, length);
         synchronized (lock) {
+            if (profile.coverEveryDevice() && globalLogging) {
+                throw new IllegalStateException("guest memory cannot grow during a dirty-tracking session under profile "
+                        + profile.name() + ": DMA logging ranges are fixed at start");
+            }
             List<Container> done = new ArrayList<>();
             for (Container c : allContainersOldestFirst()) {
                 try {
@@ -445,6 +491,13 @@ public final class VfioIommufd {
      */
     public void stopDirtyTracking() {
         synchronized (lock) {
+            if (profile.flushBeforeStop() && globalLogging) {
+                IovaRange all = wholeMemory();
+                VfioException failure = all == null ? null : syncLocked(all).failure();
+                if (failure != null) {
+                    throw failure;
+                }
+            }
             globalLogging = false;
             VfioException first = null;
             for (Container c : allContainersOldestFirst()) {
@@ -483,29 +536,74 @@ public final class VfioIommufd {
     public SyncResult sync(long iova, long length) {
         IovaRange window = new IovaRange(iova, length);
         synchronized (lock) {
-            List<IovaRange> reported = new ArrayList<>();
-            VfioException first = null;
-            for (Container c : allContainersOldestFirst()) {
-                if (!c.loggingStarted) {
-                    continue;
-                }
-                for (IovaRange r : memory) {
-                    IovaRange part = intersect(r, window);
-                    if (part == null) {
-                        continue;
-                    }
-                    try {
-                        reported.addAll(dirtyTracking.query(c, attachedIn(c, null), part));
-                    } catch (VfioException e) {
-                        emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
-                        if (first == null) {
-                            first = e;
-                        }
-                    }
+            return syncLocked(window);
+        }
+    }
+
+    /** {@link #sync} over the smallest window holding all guest memory (nothing when there is none). */
+    public SyncResult syncAllMemory() {
+        synchronized (lock) {
+            IovaRange all = wholeMemory();
+            return all == null ? new SyncResult(List.of(), null) : syncLocked(all);
+        }
+    }
+
+    private SyncResult syncLocked(IovaRange window) {
+        List<IovaRange> reported = new ArrayList<>();
+        VfioException first = null;
+        for (Container c : allContainersOldestFirst()) {
+            VfioException failure = syncContainer(c, window, reported);
+            if (first == null) {
+                first = failure;
+            }
+        }
+        return new SyncResult(List.copyOf(reported), first);
+    }
+
+    private VfioException syncContainer(Container c, IovaRange window) {
+        return window == null ? null : syncContainer(c, window, new ArrayList<>());
+    }
+
+    /** Queries each guest RAM range of {@code window} on {@code c}; reports runs to the listeners and {@code out}. */
+    private VfioException syncContainer(Container c, IovaRange window, List<IovaRange> out) {
+        if (!c.loggingStarted) {
+            return null;
+        }
+        VfioException first = null;
+        for (IovaRange r : memory) {
+            IovaRange part = intersect(r, window);
+            if (part == null) {
+                continue;
+            }
+            DirtyTracking.Query q = dirtyTracking.query(c, attachedIn(c, null), part);
+            for (IovaRange run : q.runs()) {
+                out.add(run);
+                for (Consumer<IovaRange> l : dirtyListeners) {
+                    l.accept(run);
                 }
             }
-            return new SyncResult(List.copyOf(reported), first);
+            if (q.failure() != null) {
+                emit(new Diagnostic(Diagnostic.Level.ERROR, q.failure().qemuMessage(), null));
+                if (first == null) {
+                    first = q.failure();
+                }
+            }
         }
+        return first;
+    }
+
+    /** The smallest window holding all guest memory, or null when there is none. */
+    private IovaRange wholeMemory() {
+        if (memory.isEmpty()) {
+            return null;
+        }
+        long start = Long.MAX_VALUE;
+        long end = 0;
+        for (IovaRange m : memory) {
+            start = Math.min(start, m.iova());
+            end = Math.max(end, m.iova() + m.length());
+        }
+        return new IovaRange(start, end - start);
     }
 
     /**
@@ -569,7 +667,7 @@ public final class VfioIommufd {
                         attached && d.hwpt != null ? d.hwpt.id : null, d.iommuDirtyTracking, d.hiod, d.migration,
                         d.dmaLoggingStarted));
             }
-            return new Snapshots.Topology(List.copyOf(as), List.copyOf(ds));
+            return new Snapshots.Topology(List.copyOf(as), List.copyOf(ds), List.copyOf(orphans));
         }
     }
 

@@ -46,6 +46,8 @@ class DetachRulesTest {
     void qDet2_detachFailureIsNotFatal() {
         TestHost h = new TestHost().device("a", TestHost.DIRTY);
         h.attach("a");
+        int hwpt = h.dev("a").hwptId();
+        int ioas = h.dev("a").ioasId();
         h.calls();
         h.mock.failNth(BackendOp.DETACH, 1, Errno.EIO);
         h.vmm.detach("a");
@@ -56,6 +58,20 @@ class DetachRulesTest {
         });
         assertThat(h.topology().containers()).isEmpty();
         assertThat(h.dev("a").attached()).isFalse();
+        // The kernel still had the device on the HWPT: both destroys got EBUSY and QEMU never retries them.
+        assertThat(h.topology().orphans()).extracting(Object::toString).containsExactly("HWPT " + hwpt, "IOAS " + ioas);
+        assertThat(h.mock.liveObjects()).extracting(Object::toString).containsExactlyInAnyOrder("HWPT " + hwpt, "IOAS " + ioas);
+    }
+
+    @Test
+    @DisplayName("Q-DET-2 under safe: the objects a failed DETACH left behind are destroyed once the device is unbound")
+    void qDet2_safeReclaimsOrphans() {
+        TestHost h = new TestHost(Profile.SAFE).device("a", TestHost.DIRTY);
+        h.attach("a");
+        h.mock.failNth(BackendOp.DETACH, 1, Errno.EIO);
+        h.vmm.detach("a");
+        assertThat(h.topology().orphans()).isEmpty();
+        assertThat(h.mock.liveObjects()).isEmpty();
     }
 
     @Test

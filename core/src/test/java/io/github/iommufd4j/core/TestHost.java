@@ -99,6 +99,7 @@ final class TestHost {
             known.add("IOAS " + c.ioasId());
             c.hwpts().forEach(h -> known.add("HWPT " + h.id()));
         }
+        t.orphans().forEach(o -> known.add(o.toString()));
         Set<String> alive = new TreeSet<>();
         int boundDevices = 0;
         for (BackendObject o : mock.liveObjects()) {

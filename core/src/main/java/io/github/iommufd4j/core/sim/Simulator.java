@@ -120,6 +120,7 @@ public final class Simulator {
             this.recording = new RecordingBackend(backend);
             this.vmm = new VfioIommufd(recording, profile, scenario.pageSize());
             this.oracle = new LostPageOracle(scenario.pageSize());
+            vmm.addDirtyListener(oracle::reported);
             vmm.addDiagnosticListener(d -> {
                 if (d.level() == Diagnostic.Level.WARNING) {
                     stepWarnings.add(d.text());
@@ -137,8 +138,10 @@ public final class Simulator {
             for (int i = 0; i < scenario.steps().size(); i++) {
                 steps.add(runStep(i, scenario.steps().get(i)));
             }
+            // Faults still pending are the scenario's unfinished business, not the implicit final sync's.
+            backend.faultInjection().ifPresent(f -> f.clearFaults());
             if (vmm.dirtyTrackingStarted()) {
-                syncAll();
+                vmm.syncAllMemory();
             }
             recording.drain();
             Snapshots.Topology topology = vmm.snapshot();
@@ -246,22 +249,14 @@ public final class Simulator {
         }
 
         private void syncAll() {
-            List<IovaRange> memory = vmm.memory();
-            if (memory.isEmpty()) {
-                return;
+            VfioIommufd.SyncResult r = vmm.syncAllMemory();
+            if (r.failure() != null) {
+                throw r.failure();
             }
-            long start = Long.MAX_VALUE;
-            long end = 0;
-            for (IovaRange m : memory) {
-                start = Math.min(start, m.iova());
-                end = Math.max(end, m.iova() + m.length());
-            }
-            sync(new IovaRange(start, end - start));
         }
 
         private void sync(IovaRange window) {
             VfioIommufd.SyncResult r = vmm.sync(window.iova(), window.length());
-            r.dirtyRuns().forEach(oracle::reported);
             if (r.failure() != null) {
                 throw r.failure();
             }
@@ -280,7 +275,6 @@ public final class Simulator {
 
         /** Detaches every device still attached (faults cleared first) and lists what the backend still holds. */
         private List<String> cleanUp() {
-            backend.faultInjection().ifPresent(f -> f.clearFaults());
             for (String name : vmm.attachedDeviceNames()) {
                 try {
                     vmm.detach(name);
