@@ -47,7 +47,7 @@ public final class Verdict {
           row.failed++;
           String msg = bad.getAttribute("message");
           problems.add("FAILED " + simple(cls) + "." + tc.getAttribute("name") + ": "
-              + (msg.isEmpty() ? bad.getAttribute("type") : msg.lines().findFirst().orElse("")));
+              + (msg.isEmpty() ? bad.getAttribute("type") : oneLine(msg)));
         } else if (first(tc, "skipped") != null) {
           row.skipped++;
           String msg = first(tc, "skipped").getAttribute("message");
@@ -82,6 +82,11 @@ public final class Verdict {
   private static Element first(Element parent, String tag) {
     NodeList l = parent.getElementsByTagName(tag);
     return l.getLength() == 0 ? null : (Element) l.item(0);
+  }
+
+  private static String oneLine(String msg) {
+    String line = String.join(" / ", msg.strip().lines().map(String::strip).toList());
+    return line.length() > 300 ? line.substring(0, 300) + " ..." : line;
   }
 
   private static String simple(String cls) {
