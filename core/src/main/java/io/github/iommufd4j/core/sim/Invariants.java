@@ -35,18 +35,21 @@ import java.util.TreeSet;
  * <li>{@code INV-ALIVE}: every IOAS and HWPT the VMM knows is alive in the backend.</li>
  * <li>{@code INV-UNKNOWN}: the backend holds no IOAS or HWPT the VMM does not know, and exactly as many bound
  * devices as the VMM has attached devices. (Strict: the in-memory backend makes no auto domain for an mdev.)</li>
- * <li>{@code INV-FLAGS} (qemu profiles, Q-ATT-3): a HWPT's flags are the ones it was allocated with, and
+ * <li>{@code INV-FLAGS} (Q-ATT-3): a HWPT's flags are the ones it was allocated with, and
  * contain DIRTY_TRACKING iff the allocating device's IOMMU reported the capability in GET_HW_INFO.</li>
- * <li>{@code INV-DPS} (qemu profiles, Q-ATT-3, Q-DET-3): a container's {@code dirty_pages_supported} is true
- * iff a DIRTY_TRACKING HWPT was ever allocated in its IOAS and a device attached to it.</li>
+ * <li>{@code INV-DPS} (Q-ATT-3, Q-DET-3): a container's {@code dirty_pages_supported} is true iff a
+ * DIRTY_TRACKING HWPT was ever allocated in its IOAS and a device attached to it; with a profile whose
+ * {@code liveDirtyPagesSupported} is on, iff one of its HWPTs is DIRTY_TRACKING now.</li>
  * <li>{@code INV-IDT} (Q-ATT-3, Q-ATT-4, Q-ATT-9): an attached device's {@code iommu_dirty_tracking} equals
  * its HWPT's DIRTY_TRACKING flag (false for an mdev).</li>
  * <li>{@code INV-LOGGING}: every container agrees on whether global dirty logging is on.</li>
  * <li>{@code INV-EMPTY} ({@link #checkEmpty}): after the last detach no object is left in the backend.</li>
- * <li>{@code INV-LEAK}: an object the VMM forgot after its IOMMU_DESTROY failed. QEMU does the same
- * ({@code iommufd_backend_free_id} only traces the error), so this is QEMU's leak, not a bookkeeping error;
- * it is reported under its own id so a caller can tell it apart from {@code INV-UNKNOWN}/{@code INV-EMPTY}.
- * Without injected faults no IOMMU_DESTROY should ever fail.</li>
+ * <li>{@code INV-LEAK}: an object the VMM lists as an orphan ({@code Topology.orphans()}: its IOMMU_DESTROY
+ * failed and QEMU only traces that) is still alive. QEMU leaks it, core reproduces the leak, so this is
+ * QEMU's behaviour, not a bookkeeping error; it has its own id so a caller can tell it from
+ * {@code INV-UNKNOWN}. Without injected faults no IOMMU_DESTROY should ever fail.</li>
+ * <li>{@code INV-ORPHANS}: the VMM's orphans are exactly objects whose IOMMU_DESTROY failed (seen in the
+ * calls) and that are still alive.</li>
  * </ul>
  *
  * <p>The last three facts about history (allocation flags, capabilities, which IOAS a dirty HWPT was attached
@@ -54,7 +57,7 @@ import java.util.TreeSet;
  * Thread-safe.
  */
 public final class Invariants {
-    private final boolean qemuAllocationRules;
+    private final boolean liveDirtyPagesSupported;
     /** GET_HW_INFO's dirty capability per bound device id. */
     private final Map<Integer, Boolean> dirtyCapableByDevId = new HashMap<>();
     /** HWPTs allocated through the observer and alive: id to how. */
@@ -67,13 +70,10 @@ public final class Invariants {
     private record Allocation(int ioasId, FlagSet<HwptAllocFlag> flags, Boolean deviceDirtyCapable) {
     }
 
-    /**
-     * Invariants for a VMM running {@code profile}. The allocation rules ({@code INV-FLAGS}, {@code INV-DPS}) are
-     * QEMU's and are checked for the {@code qemu-*} profiles only.
-     */
+    /** Invariants for a VMM running {@code profile} (which decides how {@code INV-DPS} reads). */
     public Invariants(Profile profile) {
         Objects.requireNonNull(profile, "profile");
-        this.qemuAllocationRules = profile.name().startsWith("qemu-");
+        this.liveDirtyPagesSupported = profile.liveDirtyPagesSupported();
     }
 
     /**
@@ -196,19 +196,34 @@ public final class Invariants {
         if (!missing.isEmpty()) {
             v.add("INV-ALIVE: objects the VMM knows but the backend does not hold: " + missing);
         }
+        Set<String> orphans = new TreeSet<>();
+        for (BackendObject o : t.orphans()) {
+            orphans.add(o.toString());
+            if (!failedDestroys.contains(o.id())) {
+                v.add("INV-ORPHANS: the VMM lists " + o + " as an orphan but no IOMMU_DESTROY of it failed");
+            }
+            if (known.contains(o.toString())) {
+                v.add("INV-ORPHANS: the VMM lists " + o + " as an orphan and as a live object of a container");
+            }
+        }
         Set<String> unknown = new TreeSet<>();
         Set<String> leaked = new TreeSet<>();
         for (BackendObject o : live) {
             String s = o.toString();
             if (o.type() != BackendObject.Type.DEVICE && !known.contains(s)) {
-                (failedDestroys.contains(o.id()) ? leaked : unknown).add(s);
+                (orphans.contains(s) ? leaked : unknown).add(s);
             }
+        }
+        Set<String> deadOrphans = new TreeSet<>(orphans);
+        deadOrphans.removeAll(alive);
+        if (!deadOrphans.isEmpty()) {
+            v.add("INV-ORPHANS: the VMM lists orphans the backend no longer holds: " + deadOrphans);
         }
         if (!unknown.isEmpty()) {
             v.add("INV-UNKNOWN: objects alive in the backend that the VMM does not know: " + unknown);
         }
         if (!leaked.isEmpty()) {
-            v.add("INV-LEAK: objects the VMM forgot after their IOMMU_DESTROY failed: " + leaked);
+            v.add("INV-LEAK: orphans (IOMMU_DESTROY failed, QEMU forgets them) alive in the backend: " + leaked);
         }
         long attached = t.devices().stream().filter(Snapshots.DeviceView::attached).count();
         if (bound != attached) {
@@ -224,7 +239,7 @@ public final class Invariants {
             for (Snapshots.HwptView h : c.hwpts()) {
                 hwpts.put(h.id(), h);
                 Allocation a = allocations.get(h.id());
-                if (!qemuAllocationRules || a == null) {
+                if (a == null) {
                     continue;
                 }
                 if (!a.flags.equals(h.flags())) {
@@ -238,10 +253,13 @@ public final class Invariants {
                             + " but its allocating device's IOMMU reported dirty tracking=" + a.deviceDirtyCapable);
                 }
             }
-            Boolean everDirty = everDirtyByIoas.get(c.ioasId());
-            if (qemuAllocationRules && everDirty != null && everDirty != c.dirtyPagesSupported()) {
+            Boolean everDirty = liveDirtyPagesSupported
+                    ? Boolean.valueOf(c.hwpts().stream().anyMatch(Snapshots.HwptView::dirtyTracking))
+                    : everDirtyByIoas.get(c.ioasId());
+            if (everDirty != null && everDirty != c.dirtyPagesSupported()) {
                 v.add("INV-DPS: IOAS " + c.ioasId() + " dirty_pages_supported=" + c.dirtyPagesSupported()
-                        + " but a DIRTY_TRACKING HWPT was " + (everDirty ? "" : "never ") + "attached in it");
+                        + " but a DIRTY_TRACKING HWPT " + (liveDirtyPagesSupported ? "is" : "was")
+                        + (everDirty ? "" : " never") + " attached in it");
             }
         }
         if (logging.size() > 1) {

@@ -10,7 +10,9 @@ import io.github.iommufd4j.core.sim.ScenarioGenerator;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Thousands of seeded random scenarios (with fault steps) through the VMM on the in-memory backend, the
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * detach. A failure prints the seed and writes the shrunk scenario under {@code target/shrunk/}.
  */
 class GeneratedInvariantTest {
-    static final int CASES = Integer.getInteger("iommufd4j.cases", 3000);
+    /** Scenarios for the default profile; every other profile runs a quarter of that. */
+    static final int CASES = Integer.getInteger("iommufd4j.cases", 2000);
 
     static InvariantRunner.Result run(Scenario s, Profile profile) {
         try (MockBackend mock = new MockBackend()) {
@@ -26,10 +29,16 @@ class GeneratedInvariantTest {
         }
     }
 
-    @Test
+    static Stream<Profile> profiles() {
+        return Profile.known().stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("profiles")
     @DisplayName("Q-ATT-10, Q-DET-1, Q-DT-2: invariants hold after every step of generated scenarios with faults")
-    void invariantsHoldAfterEveryStepOfGeneratedScenarios() {
+    void invariantsHoldAfterEveryStepOfGeneratedScenarios(Profile profile) {
         long base = Failures.baseSeed(0x5eed_0001L);
+        int n = profile.equals(Profile.defaultProfile()) ? CASES : CASES / 4;
         ScenarioGenerator.Options options = ScenarioGenerator.Options.defaults();
         List<String> failures = new ArrayList<>();
         long steps = 0;
@@ -37,27 +46,27 @@ class GeneratedInvariantTest {
         int cases = 0;
         int qemuLeaks = 0;
         long t0 = System.nanoTime();
-        for (int i = 0; i < CASES && failures.size() < 3; i++) {
+        for (int i = 0; i < n && failures.size() < 3; i++) {
             long seed = base + i;
             Scenario s = ScenarioGenerator.generate(seed, options);
-            InvariantRunner.Result r = run(s, Profile.QEMU_9_1);
+            InvariantRunner.Result r = run(s, profile);
             steps += s.steps().size();
             failedSteps += r.failedSteps();
-            List<String> bad = Verdicts.unexcused(r, s, null);
+            List<String> bad = Verdicts.unexcused(r, s, null, profile);
             if (Verdicts.leakedLikeQemu(r)) {
                 qemuLeaks++;
             }
             if (!bad.isEmpty()) {
                 String kind = Verdicts.kind(bad.get(0));
-                failures.add(Failures.shrinkAndDescribe("invariants", seed, s,
-                        c -> Verdicts.unexcused(run(c, Profile.QEMU_9_1), c, null).stream().anyMatch(v -> v.contains(kind)),
+                failures.add(Failures.shrinkAndDescribe("invariants-" + profile.name(), seed, s,
+                        c -> Verdicts.unexcused(run(c, profile), c, null, profile).stream().anyMatch(v -> v.contains(kind)),
                         String.join("\n", bad)));
             }
             cases++;
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf("generated invariants: %d scenarios, %d steps (%d failed as outcomes), %d QEMU-style leaks"
-                + " after a failed DETACH/DESTROY, %d ms%n", cases, steps, failedSteps, qemuLeaks, ms);
+        System.out.printf("generated invariants [%s]: %d scenarios, %d steps (%d failed as outcomes), %d QEMU-style leaks"
+                + " after a failed DETACH/DESTROY, %d ms%n", profile.name(), cases, steps, failedSteps, qemuLeaks, ms);
         assertThat(failures).isEmpty();
         // The generator must produce failing steps too (faults, refused attaches), or the test proves little.
         assertThat(failedSteps).isGreaterThan(steps / 50);
