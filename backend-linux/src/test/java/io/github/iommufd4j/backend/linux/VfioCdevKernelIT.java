@@ -37,6 +37,11 @@ class VfioCdevKernelIT {
             KernelTestGate.require(!refs.isEmpty(), "no VFIO cdev in /dev/vfio/devices (bind a device to vfio-pci)");
             BoundDevice dev = backend.bind(refs.get(0));
             assertThat(dev.devId()).isPositive();
+            // sysfs: the cdev leads to its PCI device, whose iommu and iommu_group links name the instance and group.
+            assertThat(dev.name()).matches(VfioDevices.PCI_ADDRESS);
+            assertThat(dev.iommuInstance()).as("iommu link of %s", dev.name()).isNotNull();
+            assertThat(dev.group()).as("iommu_group link of %s", dev.name()).isNotNull();
+            System.out.println("bound " + dev);
 
             int ioas = backend.ioasAlloc();
             int auto = backend.attach(dev.devId(), ioas);
