@@ -683,9 +683,4 @@ final class LinuxBackend implements IommufdBackend {
     private static String hex(long v) {
         return "0x" + Long.toHexString(v);
     }
-
-    /** For tests: the parking IOAS id (0 while none). */
-    synchronized int parkingIoasId() {
-        return parkingIoas;
-    }
 }
