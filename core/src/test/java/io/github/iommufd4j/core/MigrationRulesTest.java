@@ -101,6 +101,15 @@ class MigrationRulesTest {
     }
 
     @Test
+    @DisplayName("Q-MIG-4: a device blocked by Q-MIG-3 keeps its migration state and still counts as migratable")
+    void qMig4_blockedByRow3StillCounts() {
+        TestHost h = new TestHost().device(spec("b", TestHost.PLAIN, false, true, true))
+                .device(spec("c", TestHost.PLAIN, true, true, false)); // VF tracking: passes Q-MIG-3
+        assertThat(decide(h, "b", OnOffAuto.AUTO, OnOffAuto.ON, false).rule()).isEqualTo("Q-MIG-3");
+        assertThat(decide(h, "c", OnOffAuto.AUTO, OnOffAuto.ON, false).rule()).isEqualTo("Q-MIG-4");
+    }
+
+    @Test
     @DisplayName("Q-MIG-5: a device behind a vIOMMU is blocked (auto) or fails (on)")
     void qMig5_viommu() {
         TestHost h = new TestHost().device(spec("v", TestHost.DIRTY, false, true, true))
