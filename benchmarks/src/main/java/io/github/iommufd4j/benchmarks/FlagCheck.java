@@ -64,7 +64,7 @@ public class FlagCheck {
     }
 
     @Setup
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public void setUp() {
         hwptFlags = HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING);
         hwptEnumSet = EnumSet.of(HwptAllocFlag.DIRTY_TRACKING);
