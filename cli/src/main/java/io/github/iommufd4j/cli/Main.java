@@ -16,10 +16,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "iommufd4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "QEMU's iommufd HWPT and dirty-tracking rules, simulated on pluggable backends.",
-        subcommands = {SimulateCommand.class, BackendsCommand.class, ProbeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {SimulateCommand.class, BackendsCommand.class, ProbeCommand.class, TckCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ran", "1:internal error", "2:invalid scenario or arguments",
-                "3:lost dirty pages (simulate --fail-on-lost)", "4:leaked backend objects (simulate --fail-on-leak)"})
+                "3:lost dirty pages (simulate --fail-on-lost)", "4:leaked backend objects (simulate --fail-on-leak)", "5:a TCK rule failed (tck)"})
 public final class Main implements Runnable {
     /** Exit status: an unexpected internal error. */
     public static final int EXIT_INTERNAL = 1;
@@ -35,7 +36,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of simulate, backends, probe");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of simulate, backends, probe, tck");
     }
 
     /** Runs the command line and exits with its status. */

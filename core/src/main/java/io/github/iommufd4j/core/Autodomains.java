@@ -6,9 +6,9 @@ import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -24,11 +24,11 @@ final class Autodomains {
     private final Profile profile;
     private final Consumer<Diagnostic> diagnostics;
     private final Consumer<BackendObject> orphans;
-    /** The probe cache (a profile option): HWPTs known to answer EINVAL for an (IOMMU instance, group). */
-    private final Set<ProbeKey> incompatible = new HashSet<>();
-
-    private record ProbeKey(int hwptId, String iommuInstance, String group) {
-    }
+    /**
+     * The probe cache (a profile option): per live HWPT, the (IOMMU instance, group) keys known to answer EINVAL.
+     * Keyed by the HWPT object so that freeing it drops its entries in one step.
+     */
+    private final Map<Hwpt, Set<String>> incompatible = new HashMap<>();
 
     Autodomains(IommufdBackend backend, Profile profile, Consumer<Diagnostic> diagnostics,
                 Consumer<BackendObject> orphans) {
@@ -45,15 +45,16 @@ final class Autodomains {
      */
     void get(VfioDevice dev, Container c) {
         boolean dirtyOnly = profile.placeByCapability() && allocationFlags(dev).contains(HwptAllocFlag.DIRTY_TRACKING);
-        for (Hwpt hwpt : List.copyOf(c.hwpts)) {
-            if (knownIncompatible(hwpt, dev) || (dirtyOnly && !hwpt.isDirtyTracking())) {
+        String probeKey = probeKey(dev);
+        for (Hwpt hwpt : c.hwpts) { // not modified during the search: reuse returns, allocation comes after
+            if ((dirtyOnly && !hwpt.isDirtyTracking()) || knownIncompatible(hwpt, probeKey)) {
                 continue;
             }
             try {
                 backend.attach(dev.devId(), hwpt.id);
             } catch (IommufdException e) {
                 if (e.errno() == Errno.EINVAL) {
-                    rememberIncompatible(hwpt, dev);
+                    rememberIncompatible(hwpt, probeKey);
                     continue;
                 }
                 throw VfioException.of("error attach " + dev.name() + " to id=" + hwpt.id, e);
@@ -154,7 +155,7 @@ final class Autodomains {
      * orphan: alive in the kernel, forgotten by the VMM.
      */
     private void freeHwpt(Hwpt hwpt) {
-        incompatible.removeIf(k -> k.hwptId == hwpt.id);
+        incompatible.remove(hwpt);
         try {
             backend.destroy(hwpt.id);
         } catch (IommufdException e) {
@@ -164,23 +165,25 @@ final class Autodomains {
         }
     }
 
-    private boolean knownIncompatible(Hwpt hwpt, VfioDevice dev) {
-        ProbeKey k = probeKey(hwpt, dev);
-        return k != null && incompatible.contains(k);
+    private boolean knownIncompatible(Hwpt hwpt, String probeKey) {
+        if (probeKey == null) {
+            return false;
+        }
+        Set<String> keys = incompatible.get(hwpt);
+        return keys != null && keys.contains(probeKey);
     }
 
-    private void rememberIncompatible(Hwpt hwpt, VfioDevice dev) {
-        ProbeKey k = probeKey(hwpt, dev);
-        if (k != null) {
-            incompatible.add(k);
+    private void rememberIncompatible(Hwpt hwpt, String probeKey) {
+        if (probeKey != null) {
+            incompatible.computeIfAbsent(hwpt, h -> new HashSet<>()).add(probeKey);
         }
     }
 
     /** A cache key only when the profile asks for the cache and the backend names instance and group. */
-    private ProbeKey probeKey(Hwpt hwpt, VfioDevice dev) {
+    private String probeKey(VfioDevice dev) {
         if (!profile.probeCache() || dev.bound.iommuInstance() == null || dev.bound.group() == null) {
             return null;
         }
-        return new ProbeKey(hwpt.id, Objects.requireNonNull(dev.bound.iommuInstance()), dev.bound.group());
+        return dev.bound.iommuInstance() + '\0' + dev.bound.group();
     }
 }
