@@ -437,6 +437,11 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
                 + (noClear ? ", NO_CLEAR" : "");
         begin(op, args);
         Hwpt hwpt = pagingHwpt(op, args, hwptId);                                           // K-GDB-2
+        if (length == 0) {
+            // Measured on 6.12.117 (kernel lab): length 0 is EINVAL even where iova + length - 1 would wrap
+            // (kernel-uapi.md's K-GDB-3 says EOVERFLOW for that case; the kernel is right).
+            throw fail(op, args, Errno.EINVAL, "length is 0");
+        }
         long last = iova + length - 1;
         if (Long.compareUnsigned(last, iova) < 0) {                                        // K-GDB-3
             throw fail(op, args, Errno.EOVERFLOW, "iova + length - 1 overflows 64 bits");
@@ -454,10 +459,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
         if (!hwpt.dirtyTracking) {                                                          // K-GDB-5
             throw fail(op, args, Errno.EOPNOTSUPP, "HWPT " + hwptId + " was allocated without DIRTY_TRACKING");
         }
-        if (length == 0) {
-            // iova 0, length 0 passes the kernel's checks as the whole 64-bit space; no bitmap can hold that.
-            throw fail(op, args, Errno.EINVAL, "length is 0");
-        }
+
         if (!hwpt.trackingEnabled) {
             return; // K-GDB-7: the driver refuses to read, the error is dropped, nothing is reported
         }
