@@ -19,7 +19,9 @@ import com.sun.jna.Pointer;
  *   <li>The request is passed as a C {@code unsigned long}; glibc's variadic {@code ioctl} takes integer and
  *       pointer arguments in the same registers as a fixed-argument call on every 64-bit ABI JNA supports.</li>
  * </ul>
- * errno comes from {@link LastErrorException}, which JNA fills from the thread's errno right after the call.
+ * errno comes from {@link LastErrorException} for {@code open}, {@code close} and {@code mmap}, and from
+ * {@link Native#getLastError()} for {@code ioctl} (JNA saves the thread's errno right after every native call);
+ * the ioctl path throws nothing, since EINVAL is the normal answer of a HWPT probe.
  */
 public final class JnaIoctls implements Ioctls {
 
@@ -40,7 +42,8 @@ public final class JnaIoctls implements Ioctls {
 
         static native int close(int fd) throws LastErrorException;
 
-        static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+        /** Without {@code throws LastErrorException}: a failing probe must not build an exception (about 20 us). */
+        static native int ioctl(int fd, long request, Pointer arg);
 
         static native Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset)
                 throws LastErrorException;
@@ -86,10 +89,8 @@ public final class JnaIoctls implements Ioctls {
         byte[] bytes = arg.toBytes();
         try (Memory mem = new Memory(bytes.length)) {
             mem.write(0, bytes, 0, bytes.length);
-            try {
-                LibC.ioctl(fd, Integer.toUnsignedLong(request), mem);
-            } catch (LastErrorException e) {
-                return e.getErrorCode();
+            if (LibC.ioctl(fd, Integer.toUnsignedLong(request), mem) == -1) {
+                return Native.getLastError(); // JNA saves errno right after every call (jna.preserve_last_error)
             }
             mem.read(0, bytes, 0, bytes.length);
             arg.setBytes(bytes);
