@@ -59,7 +59,7 @@ public class AttachThroughput {
     public int incompatibleHwpts;
 
     /** The core profile, by the name users give on the command line. */
-    @Param({"qemu-9.1", "qemu-9.1+probe-cache"})
+    @Param({"qemu-9.1", "qemu-9.1+probe-cache", "safe"})
     public String profile;
 
     private IommufdBackend mock;
