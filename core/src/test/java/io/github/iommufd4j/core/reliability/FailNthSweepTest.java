@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FailNthSweepTest {
     /** Scenarios swept with the default profile; {@code safe} gets a quarter of that. */
-    static final int SCENARIOS = Integer.getInteger("iommufd4j.sweepScenarios", 160);
+    static final int SCENARIOS = Integer.getInteger("iommufd4j.sweepScenarios", 300);
 
     /** Runs the sweep over {@code scenario}; adds failures to {@code failures}; returns the number of cases. */
     static int sweep(Scenario scenario, Profile profile, long seed, List<String> failures, int[] leaks) {

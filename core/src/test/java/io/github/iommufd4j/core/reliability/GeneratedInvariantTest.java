@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GeneratedInvariantTest {
     /** Scenarios for the default profile; every other profile runs a quarter of that. */
-    static final int CASES = Integer.getInteger("iommufd4j.cases", 2000);
+    static final int CASES = Integer.getInteger("iommufd4j.cases", 5000);
 
     static InvariantRunner.Result run(Scenario s, Profile profile) {
         try (MockBackend mock = new MockBackend()) {

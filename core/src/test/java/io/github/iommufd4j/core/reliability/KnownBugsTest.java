@@ -61,4 +61,34 @@ class KnownBugsTest {
             assertThat(inv.check(t, mock)).isEmpty();
         }
     }
+
+    /**
+     * Found by the generated-scenario test on the {@code safe} profile (seed 0x5eed040b, shrunk to 3 steps:
+     * {@code fault DESTROY EBUSY}, {@code fault ATTACH ENOMEM}, {@code attach vf4}). The attach fails, its rollback
+     * (Q-ATT-10) destroys the fresh HWPT and the new IOAS; the injected failure makes them orphans. The safe
+     * profile reclaims orphans only at the end of a detach, so after a failed attach, with no detach to follow,
+     * they stay in the backend for good ({@code leakedObjects} not empty). Seeds 0x5eed026d and 0x5eed02f4 show
+     * the same end state when the reclaim's own destroy fails and no later detach retries it.
+     */
+    @Test
+    @Disabled("bug: safe reclaims orphans only after a detach, so orphans of a failed attach's rollback stay (see Javadoc)")
+    @DisplayName("Q-ATT-10 (safe): a failed attach whose rollback destroy failed leaves no orphan once it returns")
+    void safeLeavesNoOrphanAfterAFailedAttach() {
+        try (MockBackend mock = new MockBackend()) {
+            mock.createDevice(new DeviceSpec("vf4", IommuSpec.of("iommu0", "default", false, false), false, true, true, true));
+            Invariants inv = new Invariants(Profile.SAFE);
+            VfioIommufd vmm = new VfioIommufd(inv.observe(mock), Profile.SAFE, 4096);
+            mock.failNth(BackendOp.DESTROY, 1, Errno.EBUSY);
+            mock.failNth(BackendOp.ATTACH, 1, Errno.ENOMEM);
+            boolean failed = false;
+            try {
+                vmm.attach(DeviceConfig.of("vf4"));
+            } catch (VfioException e) {
+                failed = true;
+            }
+            assertThat(failed).as("the attach fails on the injected ATTACH fault").isTrue();
+            assertThat(vmm.snapshot().orphans()).as("orphans after the failed attach").isEmpty();
+            assertThat(inv.checkEmpty(mock)).isEmpty();
+        }
+    }
 }

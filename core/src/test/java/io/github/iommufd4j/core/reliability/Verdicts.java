@@ -47,7 +47,9 @@ final class Verdicts {
      */
     static boolean knownBug(String violation) {
         // KnownBugsTest#aFailedRepeatedStartLeavesContainersDisagreeing
-        return violation.contains("(startDirtyTracking): INV-LOGGING");
+        return violation.contains("(startDirtyTracking): INV-LOGGING")
+                // KnownBugsTest#safeLeavesNoOrphanAfterAFailedAttach (only reached with a reclaiming profile)
+                || violation.startsWith("after the final detach: INV-LEAK");
     }
 
     /** Whether the run leaked only in QEMU's way. */
