@@ -81,6 +81,14 @@ class ResourceTest {
             roundsOfLinux(linux, 20);
             long before = openFds();
             int unavailable = roundsOfLinux(linux, ROUNDS);
+            // Hostile options are refused by name before anything is opened.
+            for (var bad : List.of(java.util.Map.of("bogus", "1"), java.util.Map.of("source", "nonsense"),
+                    java.util.Map.of("devices", "a,,b"))) {
+                IommufdBackendProvider p = linux;
+                String key = bad.keySet().iterator().next();
+                assertThatThrownBy(() -> p.open(BackendOptions.of(bad))).as("options %s", bad)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
+            }
             assertThat(openFds()).as("fds after %d availability/open rounds", ROUNDS).isLessThanOrEqualTo(before + SLACK);
             if (!Files.exists(Path.of("/dev/iommu"))) {
                 assertThat(unavailable).as("open fails on a host without /dev/iommu").isEqualTo(ROUNDS);
