@@ -6,10 +6,9 @@ import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
+import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -25,10 +24,11 @@ final class Autodomains {
     private final Consumer<Diagnostic> diagnostics;
     private final Consumer<BackendObject> orphans;
     /**
-     * The probe cache (a profile option): per live HWPT, the (IOMMU instance, group) keys known to answer EINVAL.
-     * Keyed by the HWPT object so that freeing it drops its entries in one step.
+     * The probe cache (a profile option): each (IOMMU instance, group) gets a small number; a HWPT keeps the numbers
+     * known to answer EINVAL ({@link Hwpt#incompatible}), so a cached probe is one bit test and the entries die
+     * with the HWPT.
      */
-    private final Map<Hwpt, Set<String>> incompatible = new HashMap<>();
+    private final Map<String, Integer> probeKeys = new HashMap<>();
 
     Autodomains(IommufdBackend backend, Profile profile, Consumer<Diagnostic> diagnostics,
                 Consumer<BackendObject> orphans) {
@@ -45,7 +45,7 @@ final class Autodomains {
      */
     void get(VfioDevice dev, Container c) {
         boolean dirtyOnly = profile.placeByCapability() && allocationFlags(dev).contains(HwptAllocFlag.DIRTY_TRACKING);
-        String probeKey = probeKey(dev);
+        int probeKey = probeKey(dev);
         for (Hwpt hwpt : c.hwpts) { // not modified during the search: reuse returns, allocation comes after
             if ((dirtyOnly && !hwpt.isDirtyTracking()) || knownIncompatible(hwpt, probeKey)) {
                 continue;
@@ -155,7 +155,6 @@ final class Autodomains {
      * orphan: alive in the kernel, forgotten by the VMM.
      */
     private void freeHwpt(Hwpt hwpt) {
-        incompatible.remove(hwpt);
         try {
             backend.destroy(hwpt.id);
         } catch (IommufdException e) {
@@ -165,25 +164,27 @@ final class Autodomains {
         }
     }
 
-    private boolean knownIncompatible(Hwpt hwpt, String probeKey) {
-        if (probeKey == null) {
-            return false;
-        }
-        Set<String> keys = incompatible.get(hwpt);
-        return keys != null && keys.contains(probeKey);
+    private static boolean knownIncompatible(Hwpt hwpt, int probeKey) {
+        return probeKey >= 0 && hwpt.incompatible != null && hwpt.incompatible.get(probeKey);
     }
 
-    private void rememberIncompatible(Hwpt hwpt, String probeKey) {
-        if (probeKey != null) {
-            incompatible.computeIfAbsent(hwpt, h -> new HashSet<>()).add(probeKey);
+    private static void rememberIncompatible(Hwpt hwpt, int probeKey) {
+        if (probeKey >= 0) {
+            if (hwpt.incompatible == null) {
+                hwpt.incompatible = new BitSet();
+            }
+            hwpt.incompatible.set(probeKey);
         }
     }
 
-    /** A cache key only when the profile asks for the cache and the backend names instance and group. */
-    private String probeKey(VfioDevice dev) {
+    /**
+     * The device's cache key number, or -1 when the profile has no cache or the backend does not name both the
+     * IOMMU instance and the group.
+     */
+    private int probeKey(VfioDevice dev) {
         if (!profile.probeCache() || dev.bound.iommuInstance() == null || dev.bound.group() == null) {
-            return null;
+            return -1;
         }
-        return dev.bound.iommuInstance() + '\0' + dev.bound.group();
+        return probeKeys.computeIfAbsent(dev.bound.iommuInstance() + '\0' + dev.bound.group(), k -> probeKeys.size());
     }
 }

@@ -11,6 +11,8 @@ final class Hwpt {
     /** {@code hwpt_flags}: the flags QEMU asked for (never read back from the kernel). */
     final FlagSet<HwptAllocFlag> flags;
     final List<VfioDevice> devices = new ArrayList<>();
+    /** Probe-cache key numbers known to answer EINVAL on this HWPT (null until one does). */
+    java.util.BitSet incompatible;
 
     Hwpt(int id, FlagSet<HwptAllocFlag> flags) {
         this.id = id;

@@ -22,6 +22,7 @@ import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.ObjectInventory;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -142,6 +143,8 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     // ---------------------------------------------------------------- state
 
     private final TreeMap<Integer, Obj> objects = new TreeMap<>();
+    /** The ids in {@link #objects}, for the lowest free id in one word scan (K-ID-1). */
+    private final BitSet usedIds = new BitSet();
     private final Map<String, DeviceSpec> created = new LinkedHashMap<>();
     private final Map<String, IommuSpec> iommus = new HashMap<>();
     private final Map<String, Device> boundByName = new HashMap<>();
@@ -163,7 +166,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     public synchronized int ioasAlloc() {
         begin(BackendOp.IOAS_ALLOC, "");
         Ioas ioas = new Ioas(lowestFreeId());
-        objects.put(ioas.id, ioas);
+        register(ioas);
         return ioas.id;
     }
 
@@ -274,7 +277,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
             throw fail(op, args, Errno.EBUSY, "id " + id + " is bound device " + ((Device) obj).name()
                     + ": only unbind (closing the device) releases it");
         }
-        objects.remove(id);
+        unregister(id);
     }
 
     @Override
@@ -292,7 +295,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
             throw fail(op, deviceRef, Errno.EINVAL, "device " + deviceRef + " is already bound as dev " + bound.id);
         }
         Device dev = new Device(lowestFreeId(), spec);
-        objects.put(dev.id, dev);
+        register(dev);
         boundByName.put(spec.name(), dev);
         return new BoundDevice(dev.id, spec.name(), spec.mdev(),
                 new DeviceFeatures(spec.migration(), spec.vfDirtyTracking(), spec.p2p()), spec.iommu().id(), spec.name());
@@ -309,7 +312,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
         }
         detachQuietly(dev);
         dev.log = null;
-        objects.remove(dev.id);
+        unregister(dev.id);
         boundByName.remove(dev.name());
     }
 
@@ -565,6 +568,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     public synchronized void close() {
         closed = true;
         objects.clear();
+        usedIds.clear();
         created.clear();
         iommus.clear();
         boundByName.clear();
@@ -767,7 +771,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     private void freeIfEmptyAuto(Hwpt hwpt) {
         if (hwpt.auto && hwpt.devices.isEmpty()) {
             hwpt.ioas.hwpts.remove(hwpt);
-            objects.remove(hwpt.id);
+            unregister(hwpt.id);
         }
     }
 
@@ -799,7 +803,7 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
 
     private Hwpt addHwpt(Ioas ioas, IommuSpec iommu, boolean dirty, boolean nestParent, boolean auto) {
         Hwpt hwpt = new Hwpt(lowestFreeId(), ioas, iommu, dirty, nestParent, auto);
-        objects.put(hwpt.id, hwpt);
+        register(hwpt);
         ioas.hwpts.add(hwpt);
         return hwpt;
     }
@@ -969,14 +973,17 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     // ---------------------------------------------------------------- plumbing
 
     private int lowestFreeId() {
-        int id = 1;
-        for (int used : objects.keySet()) {
-            if (used != id) {
-                break;
-            }
-            id++;
-        }
-        return id;
+        return usedIds.nextClearBit(1);
+    }
+
+    private void register(Obj o) {
+        objects.put(o.id, o);
+        usedIds.set(o.id);
+    }
+
+    private void unregister(int id) {
+        objects.remove(id);
+        usedIds.clear(id);
     }
 
     private void ensureOpen() {
