@@ -24,7 +24,7 @@ import picocli.CommandLine;
  * ran) or 2 (invalid, with a message), never 1 (internal error), and stderr never holds a stack trace.
  */
 class MutatedScenarioTest {
-    static final int MUTANTS = Integer.getInteger("iommufd4j.mutants", 1500);
+    static final int MUTANTS = Integer.getInteger("iommufd4j.mutants", 3000);
     static final String[] TOKENS = {"-1", "0", "0x", "0x8000000000000000", "0xffffffffffffffff", "99999999999999999999",
         "-0x1000", "1e3", "true", "null", "~", "''", "\"", "'", "{", "}", "[", "]", ":", "- ", ",", "&a", "*a", "!!binary",
         "\t", "attach", "fault", "vf0", "iommu0", "EINVAL", "HWPT_ALLOC", "on", "off", "auto", "{}", "[]", "version: 2",
@@ -34,12 +34,19 @@ class MutatedScenarioTest {
     record Outcome(int exit, String out, String err) {
     }
 
-    static Outcome simulate(Path file) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
+    /** One command line for every run (picocli resets options before each parse), its streams captured. */
+    private final CommandLine cl = new CommandLine(new Main());
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+    }
+
+    Outcome simulate(Path file) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
         int exit = cl.execute("simulate", "--format", "json", file.toString());
         return new Outcome(exit, out.toString(), err.toString());
     }

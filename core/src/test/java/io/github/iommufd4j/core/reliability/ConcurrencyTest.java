@@ -36,6 +36,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is bounded in time). Each thread's choices come from a seed derived from the test's seed.
  */
 class ConcurrencyTest {
+    static {
+        QuietLogs.on();
+    }
+
     static final int THREADS = 4;
     static final int OPS_PER_THREAD = 1500;
     static final IommuSpec[] IOMMUS = {

@@ -22,6 +22,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * them), and the invariants must hold after every step and the backend be empty after the final detach.
  */
 class FailNthSweepTest {
+    static {
+        QuietLogs.on();
+    }
+
     /** Scenarios swept with the default profile; {@code safe} gets a quarter of that. */
     static final int SCENARIOS = Integer.getInteger("iommufd4j.sweepScenarios", 300);
 

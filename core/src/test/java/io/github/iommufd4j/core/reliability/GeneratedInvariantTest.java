@@ -20,6 +20,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * detach. A failure prints the seed and writes the shrunk scenario under {@code target/shrunk/}.
  */
 class GeneratedInvariantTest {
+    static {
+        QuietLogs.on();
+    }
+
     /** Scenarios for the default profile; every other profile runs a quarter of that. */
     static final int CASES = Integer.getInteger("iommufd4j.cases", 5000);
 

@@ -25,6 +25,10 @@ import org.junit.jupiter.api.Test;
  * counters do not move).
  */
 class HostileInputTest {
+    static {
+        QuietLogs.on();
+    }
+
     static final IommuSpec DIRTY = IommuSpec.of("iommu0", "default", true, true);
 
     final MockBackend mock = new MockBackend();

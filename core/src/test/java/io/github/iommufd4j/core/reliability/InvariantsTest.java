@@ -25,6 +25,10 @@ import org.junit.jupiter.api.Test;
 
 /** The invariant checks themselves: each one reports a state broken on purpose, and none reports a sound one. */
 class InvariantsTest {
+    static {
+        QuietLogs.on();
+    }
+
     static final IommuSpec DIRTY = IommuSpec.of("iommu-dirty", "default", true, true);
     static final IommuSpec PLAIN = IommuSpec.of("iommu-plain", "default", false, true);
 

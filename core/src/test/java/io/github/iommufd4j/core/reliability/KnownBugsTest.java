@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Test;
  * enable it and drop its entry from {@link Verdicts#knownBug}).
  */
 class KnownBugsTest {
+    static {
+        QuietLogs.on();
+    }
+
 
     /**
      * Found by the fail-nth sweep (seed 0xfa11006f, SET_DIRTY_TRACKING #3 = ENOMEM; shrunk to 5 steps). Two

@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
  * step's {@code calls} and the profile's name.
  */
 class ProbeCacheDifferentialTest {
+    static {
+        QuietLogs.on();
+    }
+
     static final int CASES = Integer.getInteger("iommufd4j.diffCases", 3000);
 
     private final Simulator simulator = new Simulator(name -> new MockBackend());

@@ -30,6 +30,10 @@ import org.junit.jupiter.api.Test;
  * counted before and after; a leak of one fd per round would show as hundreds).
  */
 class ResourceTest {
+    static {
+        QuietLogs.on();
+    }
+
     static final int ROUNDS = 300;
     /** The JVM may open a few fds of its own (class files, a JNA library) during the rounds. */
     static final int SLACK = 3;
