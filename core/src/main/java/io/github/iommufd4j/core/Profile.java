@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  *                              succeeded, and a failure reports the bits already gathered (changes Q-DT-3)
  * @param flushBeforeStop       stop, and a detach during a session, first sync the container so no page
  *                              written during the session goes unreported; a failed flush keeps tracking on
- * @param reclaimOrphans        objects whose IOMMU_DESTROY failed are destroyed again after each detach
+ * @param reclaimOrphans        objects whose IOMMU_DESTROY failed are destroyed again after each detach and
+ *                              each failed attach
  *                              (QEMU leaks them: Q-DET-2 goes on after a failed DETACH, the destroys get EBUSY)
  */
 public record Profile(String name, boolean idempotentStartStop, boolean probeCache, boolean placeByCapability,

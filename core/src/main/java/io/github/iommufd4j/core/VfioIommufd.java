@@ -151,6 +151,9 @@ public final class VfioIommufd {
             putAddressSpace(space);
             unbindQuietly(dev);
             dev.bound = null;
+            if (profile.reclaimOrphans()) {
+                reclaimOrphansLocked();
+            }
             throw e;
         }
         // Q-ATT-1 step 7: device lists.
@@ -287,15 +290,25 @@ public final class VfioIommufd {
         putAddressSpace(c.space);
         unbindQuietly(dev);
         if (profile.reclaimOrphans()) {
-            reclaimOrphans();
+            reclaimOrphansLocked();
         }
     }
 
     /**
-     * {@link Profile#reclaimOrphans()}: destroys again the objects whose destroy failed (a HWPT still held by a
-     * device whose DETACH failed is free once the device is unbound), HWPTs before IOASes.
+     * Destroys again the objects whose IOMMU_DESTROY failed (a HWPT still held by a device whose DETACH failed is
+     * free once the device is unbound), HWPTs before IOASes. QEMU never does; the {@code safe} profile does it
+     * after every detach and every failed attach ({@link Profile#reclaimOrphans()}).
+     *
+     * @return the orphans still alive
      */
-    private void reclaimOrphans() {
+    public List<BackendObject> reclaimOrphans() {
+        synchronized (lock) {
+            reclaimOrphansLocked();
+            return List.copyOf(orphans);
+        }
+    }
+
+    private void reclaimOrphansLocked() {
         orphans.sort((a, b) -> a.type() == b.type() ? 0 : a.type() == BackendObject.Type.HWPT ? -1 : 1);
         orphans.removeIf(o -> {
             try {
@@ -462,22 +475,28 @@ public final class VfioIommufd {
 
     /**
      * QEMU's {@code log_global_start}: starts each container's tracker, oldest container first (listener
-     * order); on a failure the containers already started are stopped again in reverse and the start fails
-     * with {@code vfio: Could not start dirty page tracking - ...}.
+     * order); on a failure the containers that log are stopped again in reverse, tracking is off, and the start
+     * fails with {@code vfio: Could not start dirty page tracking - ...}.
      */
     public void startDirtyTracking() {
         synchronized (lock) {
-            List<Container> started = new ArrayList<>();
-            for (Container c : allContainersOldestFirst()) {
+            List<Container> containers = allContainersOldestFirst();
+            for (int i = 0; i < containers.size(); i++) {
+                Container c = containers.get(i);
                 try {
                     dirtyTracking.start(c, attachedIn(c, null));
                     c.loggingStarted = true;
-                    started.add(c);
                 } catch (VfioException e) {
-                    for (int i = started.size() - 1; i >= 0; i--) {
-                        Container s = started.get(i);
-                        stopContainer(s);
+                    // The failed container's tracker was rolled back by the start itself (Q-DT-2, DMA logging);
+                    // every other one that logs, started by this call or an earlier one, is stopped in reverse:
+                    // a failed start leaves tracking off everywhere, as a failed migration start does.
+                    c.loggingStarted = false;
+                    for (int j = containers.size() - 1; j >= 0; j--) {
+                        if (containers.get(j).loggingStarted) {
+                            stopContainer(containers.get(j));
+                        }
                     }
+                    globalLogging = false;
                     throw e;
                 }
             }

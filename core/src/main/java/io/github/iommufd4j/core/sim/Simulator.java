@@ -282,6 +282,9 @@ public final class Simulator {
                     allWarnings.add("clean-up detach of " + name + " failed: " + e.getMessage());
                 }
             }
+            if (profile.reclaimOrphans()) {
+                vmm.reclaimOrphans();
+            }
             return backend.inventory().map(inv -> inv.liveObjects().stream().map(BackendObject::toString).toList())
                     .orElse(List.of());
         }
