@@ -27,8 +27,8 @@ import java.util.Objects;
 
 /**
  * Runs a scenario on {@link VfioIommufd} step by step, the way {@link Simulator} does, and checks the
- * {@link Invariants} after every step, after the final detach of every device, and that the backend is
- * empty then. Optionally injects one fault before the first step (the fail-nth sweep). The backend must
+ * {@link Invariants} after every step, after the final detach of every device (and, for a profile that
+ * reclaims orphans, their last reclaim, as the simulator does), and that the backend is empty then. Optionally injects one fault before the first step (the fail-nth sweep). The backend must
  * offer {@link DeviceProvisioning} and {@link ObjectInventory}; {@code dma} steps need DMA simulation and
  * {@code fault} steps fault injection. The runner does not close the backend.
  */
@@ -115,6 +115,9 @@ public final class InvariantRunner {
             } catch (RuntimeException e) {
                 violations.add("final detach of " + name + " threw " + e);
             }
+        }
+        if (profile.reclaimOrphans()) {
+            vmm.reclaimOrphans(); // as the simulator ends a run of such a profile
         }
         invariants.check(vmm.snapshot(), inventory).forEach(v -> violations.add("after the final detach: " + v));
         invariants.checkEmpty(inventory).forEach(v -> violations.add("after the final detach: " + v));

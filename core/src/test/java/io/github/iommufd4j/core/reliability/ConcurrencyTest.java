@@ -101,8 +101,7 @@ class ConcurrencyTest {
                 assertThat(done.get()).isEqualTo((long) THREADS * OPS_PER_THREAD);
                 // Attaches and detaches must have gone through, not only bounced off each other.
                 assertThat(succeeded.get()).as("successful attaches and detaches").isGreaterThan(OPS_PER_THREAD / 10);
-                // INV-LOGGING is the known bug of KnownBugsTest (a failed repeated start); drop this filter with it.
-                assertThat(inv.check(vmm.snapshot(), mock).stream().filter(v -> !v.startsWith("INV-LOGGING")))
+                assertThat(inv.check(vmm.snapshot(), mock))
                         .as("invariants after the threads (seed 0x%x)", seed).isEmpty();
                 mock.clearFaults();
                 if (vmm.dirtyTrackingStarted()) {

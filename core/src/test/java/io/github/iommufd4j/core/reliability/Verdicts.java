@@ -37,19 +37,7 @@ final class Verdicts {
                                   Profile profile) {
         boolean excused = leakExcused(s, fault);
         return r.violations().stream().filter(v -> !(excused && v.contains("INV-LEAK")
-                && !(profile.reclaimOrphans() && v.startsWith("after the final detach"))))
-                .filter(v -> !knownBug(v)).toList();
-    }
-
-    /**
-     * Violations of bugs reported to core and pinned by a disabled regression test in {@link KnownBugsTest};
-     * remove the entry when the bug is fixed (the regression test then runs).
-     */
-    static boolean knownBug(String violation) {
-        // KnownBugsTest#aFailedRepeatedStartLeavesContainersDisagreeing
-        return violation.contains("(startDirtyTracking): INV-LOGGING")
-                // KnownBugsTest#safeLeavesNoOrphanAfterAFailedAttach (only reached with a reclaiming profile)
-                || violation.startsWith("after the final detach: INV-LEAK");
+                && !(profile.reclaimOrphans() && v.startsWith("after the final detach")))).toList();
     }
 
     /** Whether the run leaked only in QEMU's way. */

@@ -14,15 +14,14 @@ import io.github.iommufd4j.core.VfioException;
 import io.github.iommufd4j.core.VfioIommufd;
 import io.github.iommufd4j.core.scenario.OnOffAuto;
 import io.github.iommufd4j.core.sim.Invariants;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regression tests for bugs the reliability tests found in core, each disabled until core fixes it (then
- * enable it and drop its entry from {@link Verdicts#knownBug}).
+ * Regression tests for bugs the reliability tests found in core (both fixed in core by commit 1e1867b: a failed
+ * start now leaves tracking off everywhere; {@code safe} reclaims orphans after a failed attach too).
  */
-class KnownBugsTest {
+class FoundBugsRegressionTest {
     static {
         QuietLogs.on();
     }
@@ -39,7 +38,6 @@ class KnownBugsTest {
      * and one claiming to log with tracking off in the kernel.
      */
     @Test
-    @Disabled("bug: a failed repeated startDirtyTracking leaves globalLogging on and containers disagreeing (see Javadoc)")
     @DisplayName("Q-DT-2: a failed start leaves every container in one logging state, the global one")
     void aFailedRepeatedStartLeavesContainersDisagreeing() {
         try (MockBackend mock = new MockBackend()) {
@@ -75,7 +73,6 @@ class KnownBugsTest {
      * the same end state when the reclaim's own destroy fails and no later detach retries it.
      */
     @Test
-    @Disabled("bug: safe reclaims orphans only after a detach, so orphans of a failed attach's rollback stay (see Javadoc)")
     @DisplayName("Q-ATT-10 (safe): a failed attach whose rollback destroy failed leaves no orphan once it returns")
     void safeLeavesNoOrphanAfterAFailedAttach() {
         try (MockBackend mock = new MockBackend()) {
