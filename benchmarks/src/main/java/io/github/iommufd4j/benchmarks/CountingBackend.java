@@ -4,6 +4,7 @@ import io.github.iommufd4j.api.BoundDevice;
 import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.FlagSet;
+import io.github.iommufd4j.api.ForwardingIommufdBackend;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
@@ -17,7 +18,7 @@ import java.util.List;
  * which would grow without bound over a benchmark iteration). {@link #probes} counts attaches that answered
  * EINVAL: the HWPT probes of Q-ATT-2 that found an incompatible HWPT. Single-threaded use only.
  */
-final class CountingBackend implements IommufdBackend {
+final class CountingBackend extends ForwardingIommufdBackend {
     private final IommufdBackend delegate;
     /** Every kernel call made through this decorator, failed ones included. */
     long calls;
@@ -25,13 +26,10 @@ final class CountingBackend implements IommufdBackend {
     long probes;
 
     CountingBackend(IommufdBackend delegate) {
+        super(delegate);
         this.delegate = delegate;
     }
 
-    @Override
-    public String providerName() {
-        return delegate.providerName();
-    }
 
     @Override
     public int ioasAlloc() {
@@ -130,13 +128,5 @@ final class CountingBackend implements IommufdBackend {
         delegate.dmaLoggingReport(devId, iova, length, pageSize, into);
     }
 
-    @Override
-    public List<String> deviceRefs() {
-        return delegate.deviceRefs();
-    }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

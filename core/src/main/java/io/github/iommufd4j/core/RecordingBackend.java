@@ -2,20 +2,16 @@ package io.github.iommufd4j.core;
 
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.BoundDevice;
-import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DirtyBitmap;
-import io.github.iommufd4j.api.DmaSimulation;
-import io.github.iommufd4j.api.FaultInjection;
 import io.github.iommufd4j.api.FlagSet;
+import io.github.iommufd4j.api.ForwardingIommufdBackend;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
-import io.github.iommufd4j.api.ObjectInventory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -23,17 +19,11 @@ import java.util.function.Supplier;
  * simulator for the report's {@code calls}, and by tests that assert the calls a rule makes. Abilities are
  * passed through unrecorded (they are the simulator's, not QEMU's). Thread-safe.
  */
-public final class RecordingBackend implements IommufdBackend {
-    private final IommufdBackend delegate;
+public final class RecordingBackend extends ForwardingIommufdBackend {
     private final List<BackendCall> calls = new ArrayList<>();
 
     public RecordingBackend(IommufdBackend delegate) {
-        this.delegate = delegate;
-    }
-
-    /** The backend it wraps. */
-    public IommufdBackend delegate() {
-        return delegate;
+        super(delegate);
     }
 
     /** The calls recorded since the last drain, and forgets them. */
@@ -71,120 +61,85 @@ public final class RecordingBackend implements IommufdBackend {
     }
 
     @Override
-    public String providerName() {
-        return delegate.providerName();
-    }
-
-    @Override
     public int ioasAlloc() {
-        return record(BackendOp.IOAS_ALLOC, "", null, delegate::ioasAlloc);
+        return record(BackendOp.IOAS_ALLOC, "", null, delegate()::ioasAlloc);
     }
 
     @Override
     public void ioasMap(int ioasId, long iova, long length) {
         recordVoid(BackendOp.IOAS_MAP, "ioas " + ioasId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                + Long.toHexString(length), () -> delegate.ioasMap(ioasId, iova, length));
+                + Long.toHexString(length), () -> delegate().ioasMap(ioasId, iova, length));
     }
 
     @Override
     public void ioasUnmap(int ioasId, long iova, long length) {
         recordVoid(BackendOp.IOAS_UNMAP, "ioas " + ioasId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                + Long.toHexString(length), () -> delegate.ioasUnmap(ioasId, iova, length));
+                + Long.toHexString(length), () -> delegate().ioasUnmap(ioasId, iova, length));
     }
 
     @Override
     public void destroy(int id) {
-        recordVoid(BackendOp.DESTROY, "id " + id, () -> delegate.destroy(id));
+        recordVoid(BackendOp.DESTROY, "id " + id, () -> delegate().destroy(id));
     }
 
     @Override
     public BoundDevice bind(String deviceRef) {
-        return record(BackendOp.BIND, deviceRef, null, () -> delegate.bind(deviceRef));
+        return record(BackendOp.BIND, deviceRef, null, () -> delegate().bind(deviceRef));
     }
 
     @Override
     public void unbind(int devId) {
-        recordVoid(BackendOp.UNBIND, "dev " + devId, () -> delegate.unbind(devId));
+        recordVoid(BackendOp.UNBIND, "dev " + devId, () -> delegate().unbind(devId));
     }
 
     @Override
     public HostIommuDevice getHwInfo(int devId) {
-        return record(BackendOp.GET_HW_INFO, "dev " + devId, null, () -> delegate.getHwInfo(devId));
+        return record(BackendOp.GET_HW_INFO, "dev " + devId, null, () -> delegate().getHwInfo(devId));
     }
 
     @Override
     public int hwptAlloc(int devId, int ptId, FlagSet<HwptAllocFlag> flags) {
         return record(BackendOp.HWPT_ALLOC, "dev " + devId + ", ioas " + ptId + ", " + flags, flags,
-                () -> delegate.hwptAlloc(devId, ptId, flags));
+                () -> delegate().hwptAlloc(devId, ptId, flags));
     }
 
     @Override
     public int attach(int devId, int ptId) {
-        return record(BackendOp.ATTACH, "dev " + devId + ", pt " + ptId, null, () -> delegate.attach(devId, ptId));
+        return record(BackendOp.ATTACH, "dev " + devId + ", pt " + ptId, null, () -> delegate().attach(devId, ptId));
     }
 
     @Override
     public void detach(int devId) {
-        recordVoid(BackendOp.DETACH, "dev " + devId, () -> delegate.detach(devId));
+        recordVoid(BackendOp.DETACH, "dev " + devId, () -> delegate().detach(devId));
     }
 
     @Override
     public void setDirtyTracking(int hwptId, boolean enable) {
         recordVoid(BackendOp.SET_DIRTY_TRACKING, "hwpt " + hwptId + ", " + (enable ? "ENABLE" : "0"),
-                () -> delegate.setDirtyTracking(hwptId, enable));
+                () -> delegate().setDirtyTracking(hwptId, enable));
     }
 
     @Override
     public void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
         recordVoid(BackendOp.GET_DIRTY_BITMAP, "hwpt " + hwptId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
                         + Long.toHexString(length) + ", page " + pageSize + (noClear ? ", NO_CLEAR" : ""),
-                () -> delegate.getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into));
+                () -> delegate().getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into));
     }
 
     @Override
     public void dmaLoggingStart(int devId, List<IovaRange> ranges, long pageSize) {
         recordVoid(BackendOp.DMA_LOGGING_START, "dev " + devId + ", " + ranges + ", page " + pageSize,
-                () -> delegate.dmaLoggingStart(devId, ranges, pageSize));
+                () -> delegate().dmaLoggingStart(devId, ranges, pageSize));
     }
 
     @Override
     public void dmaLoggingStop(int devId) {
-        recordVoid(BackendOp.DMA_LOGGING_STOP, "dev " + devId, () -> delegate.dmaLoggingStop(devId));
+        recordVoid(BackendOp.DMA_LOGGING_STOP, "dev " + devId, () -> delegate().dmaLoggingStop(devId));
     }
 
     @Override
     public void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         recordVoid(BackendOp.DMA_LOGGING_REPORT, "dev " + devId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                + Long.toHexString(length), () -> delegate.dmaLoggingReport(devId, iova, length, pageSize, into));
-    }
-
-    @Override
-    public List<String> deviceRefs() {
-        return delegate.deviceRefs();
-    }
-
-    @Override
-    public Optional<DeviceProvisioning> provisioning() {
-        return delegate.provisioning();
-    }
-
-    @Override
-    public Optional<DmaSimulation> dmaSimulation() {
-        return delegate.dmaSimulation();
-    }
-
-    @Override
-    public Optional<FaultInjection> faultInjection() {
-        return delegate.faultInjection();
-    }
-
-    @Override
-    public Optional<ObjectInventory> inventory() {
-        return delegate.inventory();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
+                + Long.toHexString(length), () -> delegate().dmaLoggingReport(devId, iova, length, pageSize, into));
     }
 }

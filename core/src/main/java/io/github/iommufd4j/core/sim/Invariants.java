@@ -1,17 +1,12 @@
 package io.github.iommufd4j.core.sim;
 
 import io.github.iommufd4j.api.BackendObject;
-import io.github.iommufd4j.api.BoundDevice;
-import io.github.iommufd4j.api.DeviceProvisioning;
-import io.github.iommufd4j.api.DirtyBitmap;
-import io.github.iommufd4j.api.DmaSimulation;
-import io.github.iommufd4j.api.FaultInjection;
 import io.github.iommufd4j.api.FlagSet;
+import io.github.iommufd4j.api.ForwardingIommufdBackend;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
-import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.ObjectInventory;
 import io.github.iommufd4j.core.Profile;
 import io.github.iommufd4j.core.Snapshots;
@@ -21,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -316,39 +310,22 @@ public final class Invariants {
     }
 
     /** The observing decorator: every call passes through; successful ones update the history. */
-    private final class Observed implements IommufdBackend {
-        private final IommufdBackend d;
-
+    private final class Observed extends ForwardingIommufdBackend {
         Observed(IommufdBackend d) {
-            this.d = d;
-        }
-
-        @Override
-        public String providerName() {
-            return d.providerName();
+            super(d);
         }
 
         @Override
         public int ioasAlloc() {
-            int id = d.ioasAlloc();
+            int id = delegate().ioasAlloc();
             ioasAllocated(id);
             return id;
         }
 
         @Override
-        public void ioasMap(int ioasId, long iova, long length) {
-            d.ioasMap(ioasId, iova, length);
-        }
-
-        @Override
-        public void ioasUnmap(int ioasId, long iova, long length) {
-            d.ioasUnmap(ioasId, iova, length);
-        }
-
-        @Override
         public void destroy(int id) {
             try {
-                d.destroy(id);
+                delegate().destroy(id);
             } catch (IommufdException e) {
                 destroyFailed(id);
                 throw e;
@@ -357,95 +334,30 @@ public final class Invariants {
         }
 
         @Override
-        public BoundDevice bind(String deviceRef) {
-            return d.bind(deviceRef);
-        }
-
-        @Override
         public void unbind(int devId) {
-            d.unbind(devId);
+            delegate().unbind(devId);
             unbound(devId);
         }
 
         @Override
         public HostIommuDevice getHwInfo(int devId) {
-            HostIommuDevice h = d.getHwInfo(devId);
+            HostIommuDevice h = delegate().getHwInfo(devId);
             hwInfo(devId, h);
             return h;
         }
 
         @Override
         public int hwptAlloc(int devId, int ptId, FlagSet<HwptAllocFlag> flags) {
-            int id = d.hwptAlloc(devId, ptId, flags);
+            int id = delegate().hwptAlloc(devId, ptId, flags);
             hwptAllocated(id, devId, ptId, flags);
             return id;
         }
 
         @Override
         public int attach(int devId, int ptId) {
-            int on = d.attach(devId, ptId);
+            int on = delegate().attach(devId, ptId);
             attached(ptId);
             return on;
-        }
-
-        @Override
-        public void detach(int devId) {
-            d.detach(devId);
-        }
-
-        @Override
-        public void setDirtyTracking(int hwptId, boolean enable) {
-            d.setDirtyTracking(hwptId, enable);
-        }
-
-        @Override
-        public void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
-            d.getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into);
-        }
-
-        @Override
-        public void dmaLoggingStart(int devId, List<IovaRange> ranges, long pageSize) {
-            d.dmaLoggingStart(devId, ranges, pageSize);
-        }
-
-        @Override
-        public void dmaLoggingStop(int devId) {
-            d.dmaLoggingStop(devId);
-        }
-
-        @Override
-        public void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
-            d.dmaLoggingReport(devId, iova, length, pageSize, into);
-        }
-
-        @Override
-        public List<String> deviceRefs() {
-            return d.deviceRefs();
-        }
-
-        @Override
-        public Optional<DeviceProvisioning> provisioning() {
-            return d.provisioning();
-        }
-
-        @Override
-        public Optional<DmaSimulation> dmaSimulation() {
-            return d.dmaSimulation();
-        }
-
-        @Override
-        public Optional<FaultInjection> faultInjection() {
-            return d.faultInjection();
-        }
-
-        @Override
-        public Optional<ObjectInventory> inventory() {
-            return d.inventory();
-        }
-
-        @Override
-        public void close() {
-            d.close();
         }
     }
 }
