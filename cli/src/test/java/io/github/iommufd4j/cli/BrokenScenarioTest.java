@@ -31,7 +31,7 @@ class BrokenScenarioTest {
             zero-length.yaml           | 5:49: steps[0].dma.length: length 0 is not positive; expected a positive number of bytes
             half-sync.yaml             | 3:11: steps[0].sync.length: missing; expected both iova and length, or neither (sync: {} syncs all memory)
             malformed.yaml             | 4:4: iommus: malformed YAML: while parsing a block collection expected <block end>, but found '<block mapping start>'
-            unknown-backend.yaml       | 2:10: backend: unknown backend 'qemu'; expected one of mock
+            unknown-backend.yaml       | 2:10: backend: unknown backend 'qemu'; expected one of linux, mock
             negative-iova.json         | 3:23: memory[0].iova: negative address -4096; expected an address of 0 or more
             malformed.json             | 3:31: iommus: malformed JSON: Unexpected character (']' (code 93)): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')
             missing-device-iommu.json  | 6:5: devices[1].iommu: missing required key; expected the id of an IOMMU in iommus

@@ -27,6 +27,8 @@ import java.util.function.Consumer;
  */
 public final class VfioIommufd {
     private static final System.Logger LOG = System.getLogger(VfioIommufd.class.getName());
+    /** The highest guest physical address: guests have at most 52 address bits. */
+    private static final long MAX_GUEST_ADDRESS = (1L << 52) - 1;
 
     private final Object lock = new Object();
     private final IommufdBackend backend;
@@ -416,10 +418,23 @@ public final class VfioIommufd {
     /**
      * Adds guest RAM {@code [iova, iova + length)}: IOAS_MAP into every container. A failure unmaps it again
      * from the containers it reached and throws.
+     *
+     * @throws IllegalArgumentException before any backend call, for a range that overlaps guest RAM already
+     *                                  added or goes past the 52-bit guest physical address space
      */
     public void mapMemory(long iova, long length) {
         IovaRange r = new IovaRange(iova, length);
+        if (Long.compareUnsigned(r.last(), MAX_GUEST_ADDRESS) > 0) {
+            throw new IllegalArgumentException("guest memory " + r + ": iova + length goes past the 52-bit guest "
+                    + "physical address space (x86-64 and arm64 guests have at most 52 address bits)");
+        }
         synchronized (lock) {
+            for (IovaRange m : memory) {
+                if (Long.compareUnsigned(r.iova(), m.last()) <= 0 && Long.compareUnsigned(m.iova(), r.last()) <= 0) {
+                    throw new IllegalArgumentException("guest memory " + r + " overlaps guest memory " + m
+                            + " mapped already");
+                }
+            }
             if (profile.coverEveryDevice() && globalLogging) {
                 throw new IllegalStateException("guest memory cannot grow during a dirty-tracking session under profile "
                         + profile.name() + ": DMA logging ranges are fixed at start");
