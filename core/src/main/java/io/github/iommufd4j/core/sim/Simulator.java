@@ -76,11 +76,41 @@ public final class Simulator {
     }
 
     /**
+     * Callbacks into a running simulation, for checks between its phases (the reliability tests check invariants
+     * after every step). Every method has a default that does nothing.
+     */
+    public interface Observer {
+        /** The devices are made and guest memory is mapped; no step has run. */
+        default void beforeSteps(VfioIommufd vmm, IommufdBackend backend) {
+        }
+
+        /** Step {@code index} ran; {@code report} says how. */
+        default void afterStep(int index, Step step, StepReport report, VfioIommufd vmm) {
+        }
+
+        /** The last step ran; the implicit final sync and the clean-up detach come next. */
+        default void afterSteps(VfioIommufd vmm, IommufdBackend backend) {
+        }
+
+        /** Every device was detached (and, for a profile that reclaims orphans, they were reclaimed). */
+        default void afterCleanUp(VfioIommufd vmm, IommufdBackend backend) {
+        }
+    }
+
+    private static final Observer NO_OBSERVER = new Observer() {
+    };
+
+    /**
      * Runs {@code scenario}.
      *
      * @throws SimulationException when the scenario is invalid or cannot run on the chosen backend or profile
      */
     public SimulationResult run(Scenario scenario, SimulationOptions options) {
+        return run(scenario, options, NO_OBSERVER);
+    }
+
+    /** Runs {@code scenario}, calling {@code observer} between its phases. */
+    public SimulationResult run(Scenario scenario, SimulationOptions options, Observer observer) {
         List<ScenarioProblem> problems = ScenarioValidator.validate(scenario);
         if (!problems.isEmpty()) {
             throw new SimulationException("invalid scenario: " + problems.stream()
@@ -95,7 +125,7 @@ public final class Simulator {
             throw new SimulationException(e.getMessage(), e);
         }
         try (IommufdBackend backend = opener.apply(backendName)) {
-            return new Run(scenario, profile, backendName, backend).execute();
+            return new Run(scenario, profile, backendName, backend, observer).execute();
         }
     }
 
@@ -111,8 +141,10 @@ public final class Simulator {
         private final List<String> stepWarnings = new ArrayList<>();
         private final List<String> allWarnings = new ArrayList<>();
         private final List<StepReport> steps = new ArrayList<>();
+        private final Observer observer;
 
-        Run(Scenario scenario, Profile profile, String backendName, IommufdBackend backend) {
+        Run(Scenario scenario, Profile profile, String backendName, IommufdBackend backend, Observer observer) {
+            this.observer = observer;
             this.scenario = scenario;
             this.profile = profile;
             this.backendName = backendName;
@@ -135,9 +167,14 @@ public final class Simulator {
                 vmm.mapMemory(m.iova(), m.length());
             }
             recording.drain();
+            observer.beforeSteps(vmm, backend);
             for (int i = 0; i < scenario.steps().size(); i++) {
-                steps.add(runStep(i, scenario.steps().get(i)));
+                Step step = scenario.steps().get(i);
+                StepReport report = runStep(i, step);
+                steps.add(report);
+                observer.afterStep(i, step, report, vmm);
             }
+            observer.afterSteps(vmm, backend);
             // Faults still pending are the scenario's unfinished business, not the implicit final sync's.
             backend.faultInjection().ifPresent(f -> f.clearFaults());
             if (vmm.dirtyTrackingStarted()) {
@@ -147,6 +184,7 @@ public final class Simulator {
             Snapshots.Topology topology = vmm.snapshot();
             DirtyReport dirty = dirtyReport();
             List<String> leaked = cleanUp();
+            observer.afterCleanUp(vmm, backend);
             SimulationReport report = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
                     profile.name(), backendName, steps, containers(topology), devices(topology),
                     List.copyOf(allWarnings), dirty, leaked);
