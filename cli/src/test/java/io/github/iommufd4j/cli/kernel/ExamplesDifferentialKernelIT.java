@@ -126,13 +126,31 @@ class ExamplesDifferentialKernelIT {
         SimulationReport onKernel = new Simulator(n -> IommufdBackends.provider(n)
                 .open(n.equals("linux") ? KernelLab.SELFTEST : BackendOptions.empty()))
                 .run(scenario, new SimulationOptions("linux", null)).report();
-        JsonNode mock = normalise(JSON.readTree(ReportJson.write(onMock)));
-        JsonNode kernel = normalise(JSON.readTree(ReportJson.write(onKernel)));
+        String mockJson = ReportJson.write(onMock);
+        String kernelJson = ReportJson.write(onKernel);
+        keep(name, mockJson, kernelJson);
+        JsonNode mock = normalise(JSON.readTree(mockJson));
+        JsonNode kernel = normalise(JSON.readTree(kernelJson));
         List<String> diff = new ArrayList<>();
         diff(mock, kernel, "", diff);
         OUTCOMES.put(name, diff.isEmpty() ? "ran: equal" : "ran: " + diff.size() + " difference(s)");
         assertThat(diff).as("%s: report on mock vs on the kernel (linux, source=selftest), ids normalised;"
                 + " each line is path: mock=... linux=...%n%s", name, String.join("\n", diff)).isEmpty();
+    }
+
+    /**
+     * In the lab's guest, keeps both raw reports in the results share ({@code differential/<example>.mock.json}
+     * and {@code .linux.json}; kept on the host with {@code kernel-lab/run --keep} or when the boot fails).
+     */
+    private static void keep(String name, String mockJson, String kernelJson) throws IOException {
+        Path share = Path.of(System.getProperty("kernellab.out", "/tmp/kernel-lab"));
+        if (!Boolean.getBoolean("kernellab.guest") || !Files.isDirectory(share)) {
+            return;
+        }
+        Path dir = Files.createDirectories(share.resolve("differential"));
+        String base = name.replaceFirst("\\.[a-z]+$", "");
+        Files.writeString(dir.resolve(base + ".mock.json"), mockJson);
+        Files.writeString(dir.resolve(base + ".linux.json"), kernelJson);
     }
 
     /** Why the kernel mock cannot run this scenario, or empty when it can. */

@@ -1,0 +1,85 @@
+package io.github.iommufd4j.cli.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.github.iommufd4j.cli.ReportJson;
+import io.github.iommufd4j.cli.ScenarioParser;
+import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.core.sim.SimulationOptions;
+import io.github.iommufd4j.core.sim.Simulator;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Host-side check of the differential's comparison (no kernel needed): reports that differ only in object ids
+ * compare equal, and a real difference comes out as one line naming its path and both values.
+ */
+class ExamplesDifferentialNormaliseTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode mockReport(String example) throws Exception {
+        Scenario s = new ScenarioParser().parse(ExamplesDifferentialKernelIT.examplesDir().resolve(example)).scenario();
+        return JSON.readTree(ReportJson.write(new Simulator().run(s, new SimulationOptions("mock", null)).report()));
+    }
+
+    /** The same report with every id field moved by {@code delta}, as another backend would number them. */
+    private static JsonNode shiftIds(JsonNode node, String field, int delta) {
+        if (node.isObject()) {
+            ObjectNode o = ((ObjectNode) node).deepCopy();
+            List<String> names = new ArrayList<>();
+            o.fieldNames().forEachRemaining(names::add);
+            names.forEach(n -> o.set(n, shiftIds(o.get(n), n, delta)));
+            return o;
+        }
+        if (node.isArray()) {
+            ArrayNode a = ((ArrayNode) node).deepCopy();
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, shiftIds(a.get(i), field, delta));
+            }
+            return a;
+        }
+        if (node.isInt() && List.of("ioasId", "hwptId", "id").contains(field)) {
+            return IntNode.valueOf(node.asInt() + delta);
+        }
+        return node;
+    }
+
+    @Test
+    void reportsThatDifferOnlyInIdsAndBackendAreEqual() throws Exception {
+        JsonNode mock = mockReport("newest-first.yaml");
+        ObjectNode other = (ObjectNode) shiftIds(mock, null, 7);
+        other.set("backend", TextNode.valueOf("linux"));
+        assertThat(other.at("/containers/0/ioasId").asInt()).isEqualTo(mock.at("/containers/0/ioasId").asInt() + 7);
+        List<String> diff = new ArrayList<>();
+        ExamplesDifferentialKernelIT.diff(ExamplesDifferentialKernelIT.normalise(mock),
+                ExamplesDifferentialKernelIT.normalise(other), "", diff);
+        assertThat(diff).isEmpty();
+    }
+
+    @Test
+    void aDifferentFlagOrSharedIdIsReportedWithItsPath() throws Exception {
+        JsonNode mock = mockReport("order-dirty-first.yaml");
+        ObjectNode other = (ObjectNode) shiftIds(mock, null, 3);
+        ((ArrayNode) other.at("/containers/0/hwpts/1/flags")).removeAll();
+        // vf1 claims vf0's HWPT: after renaming, the ids no longer line up
+        ((ObjectNode) other.at("/devices/1")).set("hwptId", other.at("/devices/0/hwptId"));
+        List<String> diff = new ArrayList<>();
+        ExamplesDifferentialKernelIT.diff(ExamplesDifferentialKernelIT.normalise(mock),
+                ExamplesDifferentialKernelIT.normalise(other), "", diff);
+        assertThat(diff).containsExactly(
+                "containers[0].hwpts[1].flags[0]: mock=\"DIRTY_TRACKING\" linux=(absent)",
+                "devices[1].hwptId: mock=" + normalisedId(mock, "/devices/1/hwptId")
+                        + " linux=" + normalisedId(mock, "/devices/0/hwptId"));
+    }
+
+    private static String normalisedId(JsonNode report, String pointer) {
+        return ExamplesDifferentialKernelIT.normalise(report).at(pointer).toString();
+    }
+}
