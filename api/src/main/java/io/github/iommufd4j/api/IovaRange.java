@@ -22,6 +22,13 @@ public record IovaRange(long iova, long length) {
         return iova + length - 1;
     }
 
+    /** The addresses both ranges hold, or null when they do not meet. */
+    public IovaRange intersection(IovaRange other) {
+        long start = Long.compareUnsigned(iova, other.iova) >= 0 ? iova : other.iova;
+        long last = Long.compareUnsigned(last(), other.last()) <= 0 ? last() : other.last();
+        return Long.compareUnsigned(start, last) <= 0 ? new IovaRange(start, last - start + 1) : null;
+    }
+
     @Override
     public String toString() {
         return "[0x" + Long.toHexString(iova) + ", +0x" + Long.toHexString(length) + ")";

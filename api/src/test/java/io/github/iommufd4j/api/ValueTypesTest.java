@@ -36,6 +36,15 @@ class ValueTypesTest {
     }
 
     @Test
+    void iovaRangeIntersection() {
+        IovaRange a = new IovaRange(0x1000, 0x3000);
+        assertThat(a.intersection(new IovaRange(0x2000, 0x4000))).isEqualTo(new IovaRange(0x2000, 0x2000));
+        assertThat(a.intersection(new IovaRange(0x4000, 0x1000))).isNull();
+        assertThat(a.intersection(new IovaRange(0x3fff, 1))).isEqualTo(new IovaRange(0x3fff, 1));
+        assertThat(new IovaRange(-8192, 8192).intersection(new IovaRange(-4096, 4096))).isEqualTo(new IovaRange(-4096, 4096));
+    }
+
+    @Test
     void backendOptionsParseKeyValuePairs() {
         BackendOptions o = BackendOptions.parse(List.of("source=selftest", "devices=a,b"));
         assertThat(o.get("source", null)).isEqualTo("selftest");

@@ -605,7 +605,7 @@ public final class VfioIommufd {
         }
         VfioException first = null;
         for (IovaRange r : memory) {
-            IovaRange part = intersect(r, window);
+            IovaRange part = r.intersection(window);
             if (part == null) {
                 continue;
             }
@@ -647,14 +647,6 @@ public final class VfioIommufd {
      * @param failure   the first failure, or null
      */
     public record SyncResult(List<IovaRange> dirtyRuns, VfioException failure) {
-    }
-
-    private static IovaRange intersect(IovaRange a, IovaRange b) {
-        long start = Math.max(a.iova(), b.iova());
-        long endA = a.iova() + a.length();
-        long endB = b.iova() + b.length();
-        long end = Math.min(endA, endB);
-        return end > start ? new IovaRange(start, end - start) : null;
     }
 
     private List<VfioDevice> attachedIn(Container c, VfioDevice ignore) {

@@ -278,7 +278,7 @@ public final class Simulator {
             if (vmm.dirtyTrackingStarted()) {
                 IovaRange written = new IovaRange(dma.iova(), dma.length());
                 for (IovaRange m : vmm.memory()) {
-                    IovaRange part = intersect(m, written);
+                    IovaRange part = m.intersection(written);
                     if (part != null) {
                         oracle.written(dma.device(), part);
                     }
@@ -298,12 +298,6 @@ public final class Simulator {
             if (r.failure() != null) {
                 throw r.failure();
             }
-        }
-
-        private static IovaRange intersect(IovaRange a, IovaRange b) {
-            long start = Math.max(a.iova(), b.iova());
-            long end = Math.min(a.iova() + a.length(), b.iova() + b.length());
-            return end > start ? new IovaRange(start, end - start) : null;
         }
 
         private DirtyReport dirtyReport() {
