@@ -21,7 +21,9 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -99,6 +101,9 @@ public final class ReportJson {
                 strings(g, "flags", c.flags());
             }
             g.writeStringField("result", c.result());
+            for (Map.Entry<String, Object> a : c.args().entrySet()) { // extra keys, after the format's own
+                g.writeObjectField(a.getKey(), a.getValue());
+            }
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -203,8 +208,22 @@ public final class ReportJson {
         return new StepReport(need(s, "index").asInt(), text(s, "op"), text(s, "target"), need(s, "ok").asBoolean(),
                 text(s, "errno"), text(s, "message"),
                 each(s, "calls", c -> new CallReport(text(c, "op"), c.has("flags") ? texts(c, "flags") : null,
-                        text(c, "result"))),
+                        text(c, "result"), callArgs(c))),
                 texts(s, "warnings"));
+    }
+
+    /** The extra keys of a call: its arguments and outputs. */
+    private static Map<String, Object> callArgs(JsonNode c) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        c.fields().forEachRemaining(e -> {
+            String k = e.getKey();
+            JsonNode v = e.getValue();
+            if (k.equals("op") || k.equals("flags") || k.equals("result")) {
+                return;
+            }
+            args.put(k, v.isBoolean() ? v.asBoolean() : v.isIntegralNumber() ? (Object) v.asLong() : v.asText());
+        });
+        return args;
     }
 
     private static DeviceReport readDevice(JsonNode d) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * The readable form of a {@link SimulationReport}: the steps one by one with their backend calls, the final
@@ -75,6 +76,11 @@ public final class ReportText {
             }
             for (CallReport c : s.calls()) {
                 out.append("      ").append(c.op());
+                if (!c.args().isEmpty()) {
+                    StringJoiner a = new StringJoiner(", ", "(", ")");
+                    c.args().forEach((k, v) -> a.add(k + " " + v));
+                    out.append(a);
+                }
                 if (c.flags() != null) {
                     out.append(' ').append(flags(c.flags()));
                 }

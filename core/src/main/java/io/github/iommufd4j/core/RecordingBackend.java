@@ -11,7 +11,9 @@ import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -38,9 +40,26 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
         return List.copyOf(calls);
     }
 
-    private <T> T record(BackendOp op, String args, FlagSet<HwptAllocFlag> flags, Supplier<T> call) {
+    /** Arguments in call order: {@code args("devId", 3, "ptId", 5)}. */
+    private static Map<String, Object> args(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    private <T> T record(BackendOp op, Map<String, Object> args, FlagSet<HwptAllocFlag> flags, String output,
+                         Supplier<T> call) {
         try {
             T result = call.get();
+            if (output != null) {
+                args.put(output, result instanceof BoundDevice b ? b.devId() : result);
+            }
             add(new BackendCall(op, args, flags, null));
             return result;
         } catch (IommufdException e) {
@@ -49,8 +68,8 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
         }
     }
 
-    private void recordVoid(BackendOp op, String args, Runnable call) {
-        record(op, args, null, () -> {
+    private void recordVoid(BackendOp op, Map<String, Object> args, Runnable call) {
+        record(op, args, null, null, () -> {
             call.run();
             return null;
         });
@@ -62,84 +81,84 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
 
     @Override
     public int ioasAlloc() {
-        return record(BackendOp.IOAS_ALLOC, "", null, delegate()::ioasAlloc);
+        return record(BackendOp.IOAS_ALLOC, args(), null, "outIoasId", delegate()::ioasAlloc);
     }
 
     @Override
     public void ioasMap(int ioasId, long iova, long length) {
-        recordVoid(BackendOp.IOAS_MAP, "ioas " + ioasId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                + Long.toHexString(length), () -> delegate().ioasMap(ioasId, iova, length));
+        recordVoid(BackendOp.IOAS_MAP, args("ioasId", ioasId, "iova", hex(iova), "length", hex(length)),
+                () -> delegate().ioasMap(ioasId, iova, length));
     }
 
     @Override
     public void ioasUnmap(int ioasId, long iova, long length) {
-        recordVoid(BackendOp.IOAS_UNMAP, "ioas " + ioasId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                + Long.toHexString(length), () -> delegate().ioasUnmap(ioasId, iova, length));
+        recordVoid(BackendOp.IOAS_UNMAP, args("ioasId", ioasId, "iova", hex(iova), "length", hex(length)),
+                () -> delegate().ioasUnmap(ioasId, iova, length));
     }
 
     @Override
     public void destroy(int id) {
-        recordVoid(BackendOp.DESTROY, "id " + id, () -> delegate().destroy(id));
+        recordVoid(BackendOp.DESTROY, args("id", id), () -> delegate().destroy(id));
     }
 
     @Override
     public BoundDevice bind(String deviceRef) {
-        return record(BackendOp.BIND, deviceRef, null, () -> delegate().bind(deviceRef));
+        return record(BackendOp.BIND, args("device", deviceRef), null, "outDevId", () -> delegate().bind(deviceRef));
     }
 
     @Override
     public void unbind(int devId) {
-        recordVoid(BackendOp.UNBIND, "dev " + devId, () -> delegate().unbind(devId));
+        recordVoid(BackendOp.UNBIND, args("devId", devId), () -> delegate().unbind(devId));
     }
 
     @Override
     public HostIommuDevice getHwInfo(int devId) {
-        return record(BackendOp.GET_HW_INFO, "dev " + devId, null, () -> delegate().getHwInfo(devId));
+        return record(BackendOp.GET_HW_INFO, args("devId", devId), null, null, () -> delegate().getHwInfo(devId));
     }
 
     @Override
     public int hwptAlloc(int devId, int ptId, FlagSet<HwptAllocFlag> flags) {
-        return record(BackendOp.HWPT_ALLOC, "dev " + devId + ", ioas " + ptId + ", " + flags, flags,
+        return record(BackendOp.HWPT_ALLOC, args("devId", devId, "ptId", ptId), flags, "outHwptId",
                 () -> delegate().hwptAlloc(devId, ptId, flags));
     }
 
     @Override
     public int attach(int devId, int ptId) {
-        return record(BackendOp.ATTACH, "dev " + devId + ", pt " + ptId, null, () -> delegate().attach(devId, ptId));
+        return record(BackendOp.ATTACH, args("devId", devId, "ptId", ptId), null, null, () -> delegate().attach(devId, ptId));
     }
 
     @Override
     public void detach(int devId) {
-        recordVoid(BackendOp.DETACH, "dev " + devId, () -> delegate().detach(devId));
+        recordVoid(BackendOp.DETACH, args("devId", devId), () -> delegate().detach(devId));
     }
 
     @Override
     public void setDirtyTracking(int hwptId, boolean enable) {
-        recordVoid(BackendOp.SET_DIRTY_TRACKING, "hwpt " + hwptId + ", " + (enable ? "ENABLE" : "0"),
+        recordVoid(BackendOp.SET_DIRTY_TRACKING, args("hwptId", hwptId, "enable", enable),
                 () -> delegate().setDirtyTracking(hwptId, enable));
     }
 
     @Override
     public void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
-        recordVoid(BackendOp.GET_DIRTY_BITMAP, "hwpt " + hwptId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                        + Long.toHexString(length) + ", page " + pageSize + (noClear ? ", NO_CLEAR" : ""),
+        recordVoid(BackendOp.GET_DIRTY_BITMAP, args("hwptId", hwptId, "iova", hex(iova), "length", hex(length),
+                "pageSize", pageSize, "noClear", noClear),
                 () -> delegate().getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into));
     }
 
     @Override
     public void dmaLoggingStart(int devId, List<IovaRange> ranges, long pageSize) {
-        recordVoid(BackendOp.DMA_LOGGING_START, "dev " + devId + ", " + ranges + ", page " + pageSize,
+        recordVoid(BackendOp.DMA_LOGGING_START, args("devId", devId, "ranges", ranges.size(), "pageSize", pageSize),
                 () -> delegate().dmaLoggingStart(devId, ranges, pageSize));
     }
 
     @Override
     public void dmaLoggingStop(int devId) {
-        recordVoid(BackendOp.DMA_LOGGING_STOP, "dev " + devId, () -> delegate().dmaLoggingStop(devId));
+        recordVoid(BackendOp.DMA_LOGGING_STOP, args("devId", devId), () -> delegate().dmaLoggingStop(devId));
     }
 
     @Override
     public void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
-        recordVoid(BackendOp.DMA_LOGGING_REPORT, "dev " + devId + ", iova 0x" + Long.toHexString(iova) + ", length 0x"
-                + Long.toHexString(length), () -> delegate().dmaLoggingReport(devId, iova, length, pageSize, into));
+        recordVoid(BackendOp.DMA_LOGGING_REPORT, args("devId", devId, "iova", hex(iova), "length", hex(length),
+                "pageSize", pageSize), () -> delegate().dmaLoggingReport(devId, iova, length, pageSize, into));
     }
 }

@@ -193,7 +193,7 @@ class AttachRulesTest {
         h.attach("c");
         List<BackendCall> calls = h.fullCalls();
         assertThat(calls).extracting(BackendCall::op).containsExactly(BackendOp.BIND, BackendOp.GET_HW_INFO, BackendOp.ATTACH);
-        assertThat(calls.get(2).arguments()).endsWith("pt " + h2);
+        assertThat(calls.get(2).arguments()).endsWith("ptId " + h2);
         assertThat(h.dev("c").hwptId()).isEqualTo(h2);
         assertThat(h.dev("c").iommuDirtyTracking()).isFalse();
     }
@@ -260,7 +260,7 @@ class AttachRulesTest {
         h.attach("m");
         List<BackendCall> calls = h.fullCalls();
         assertThat(calls).extracting(BackendCall::op).containsExactly(BackendOp.BIND, BackendOp.ATTACH);
-        assertThat(calls.get(1).arguments()).endsWith("pt " + c.ioasId());
+        assertThat(calls.get(1).arguments()).endsWith("ptId " + c.ioasId());
         assertThat(h.dev("m").hwptId()).isNull();
         assertThat(h.dev("m").ioasId()).isEqualTo(c.ioasId());
         assertThat(h.dev("m").iommuDirtyTracking()).isFalse();

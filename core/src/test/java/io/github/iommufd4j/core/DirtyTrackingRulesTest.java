@@ -70,7 +70,7 @@ class DirtyTrackingRulesTest {
         h.calls();
         h.vmm.startDirtyTracking();
         assertThat(h.fullCalls()).extracting(BackendCall::arguments)
-                .containsExactly("hwpt " + hwptOf(h, "x") + ", ENABLE", "hwpt " + hwptOf(h, "a") + ", ENABLE");
+                .containsExactly("hwptId " + hwptOf(h, "x") + ", enable true", "hwptId " + hwptOf(h, "a") + ", enable true");
     }
 
     @Test
@@ -91,8 +91,8 @@ class DirtyTrackingRulesTest {
             assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
         });
         assertThat(h.fullCalls()).extracting(c -> c.arguments() + "=" + (c.ok() ? "ok" : c.result().name()))
-                .containsExactly("hwpt " + h3 + ", ENABLE=ok", "hwpt " + h1 + ", ENABLE=ENOMEM",
-                        "hwpt " + h3 + ", 0=ok", "hwpt " + h1 + ", 0=ok");
+                .containsExactly("hwptId " + h3 + ", enable true=ok", "hwptId " + h1 + ", enable true=ENOMEM",
+                        "hwptId " + h3 + ", enable false=ok", "hwptId " + h1 + ", enable false=ok");
         assertThat(h.vmm.dirtyTrackingStarted()).isFalse();
         assertThat(h.onlyContainer().loggingStarted()).isFalse();
     }
@@ -107,7 +107,7 @@ class DirtyTrackingRulesTest {
         assertThatThrownBy(h.vmm::stopDirtyTracking).isInstanceOfSatisfying(VfioException.class, e ->
                 assertThat(e.qemuMessage()).startsWith("vfio: Could not stop dirty page tracking - IOMMU_HWPT_SET_DIRTY_TRACKING(hwpt_id "));
         assertThat(h.fullCalls()).extracting(BackendCall::arguments).containsExactly(
-                "hwpt " + hwptOf(h, "x") + ", 0", "hwpt " + hwptOf(h, "x") + ", ENABLE", "hwpt " + hwptOf(h, "a") + ", ENABLE");
+                "hwptId " + hwptOf(h, "x") + ", enable false", "hwptId " + hwptOf(h, "x") + ", enable true", "hwptId " + hwptOf(h, "a") + ", enable true");
         // tracking still on in the kernel: a DMA is recorded in the HWPT
         assertThat(h.mock.dmaWrite(h.vmm.devId("a"), M, PAGE)).isPositive();
     }
@@ -124,8 +124,8 @@ class DirtyTrackingRulesTest {
         assertThat(r.failure()).isNull();
         assertThat(r.dirtyRuns()).containsExactly(new IovaRange(M, PAGE), new IovaRange(M + 65 * PAGE, 2 * PAGE));
         assertThat(h.fullCalls()).extracting(BackendCall::arguments).containsExactly(
-                "hwpt " + hwptOf(h, "x") + ", iova 0x1000000, length 0x400000, page 4096",
-                "hwpt " + hwptOf(h, "a") + ", iova 0x1000000, length 0x400000, page 4096");
+                "hwptId " + hwptOf(h, "x") + ", iova 0x1000000, length 0x400000, pageSize 4096, noClear false",
+                "hwptId " + hwptOf(h, "a") + ", iova 0x1000000, length 0x400000, pageSize 4096, noClear false");
         // the kernel cleared what it reported
         assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).isEmpty();
     }

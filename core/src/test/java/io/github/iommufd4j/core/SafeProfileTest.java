@@ -113,7 +113,7 @@ class SafeProfileTest {
         assertThat(r.failure()).isNotNull();
         assertThat(r.dirtyRuns()).containsExactly(new IovaRange(M, 2 * P));
         assertThat(h.fullCalls()).extracting(BackendCall::arguments).allSatisfy(a -> assertThat(a).contains("hwpt"))
-                .filteredOn(a -> a.endsWith("NO_CLEAR")).hasSize(2);
+                .filteredOn(a -> a.endsWith("noClear true")).hasSize(2);
     }
 
     @Test

@@ -572,14 +572,14 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
         vmm.calls();
         vmm.vmm.detach("b");
         assertThat(vmm.callsWithArguments()).as("Q-DET-1: calls of detaching b")
-                .containsExactly("DETACH(dev " + devB + ")=ok", "DESTROY(id " + hb + ")=ok",
-                        "UNBIND(dev " + devB + ")=ok");
+                .containsExactly("DETACH(devId " + devB + ")=ok", "DESTROY(id " + hb + ")=ok",
+                        "UNBIND(devId " + devB + ")=ok");
         assertThat(vmm.onlyContainer().hwpts()).extracting(Snapshots.HwptView::id).as("Q-DET-1: HWPTs left")
                 .containsExactly(ha);
         vmm.vmm.detach("a");
         assertThat(vmm.callsWithArguments()).as("Q-DET-1: calls of detaching a, the last device")
-                .containsExactly("DETACH(dev " + devA + ")=ok", "DESTROY(id " + ha + ")=ok",
-                        "DESTROY(id " + ioas + ")=ok", "UNBIND(dev " + devA + ")=ok");
+                .containsExactly("DETACH(devId " + devA + ")=ok", "DESTROY(id " + ha + ")=ok",
+                        "DESTROY(id " + ioas + ")=ok", "UNBIND(devId " + devA + ")=ok");
         assertThat(vmm.vmm.snapshot().containers()).as("Q-DET-1: containers left").isEmpty();
         backend.inventory().ifPresent(inv -> assertThat(inv.liveObjects())
                 .as("Q-DET-1: objects alive in the backend after detaching every device").isEmpty());
@@ -597,10 +597,10 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
         vmm.calls();
         vmm.vmm.startDirtyTracking();
         assertThat(vmm.callsWithArguments()).as("Q-DT-2: calls of start (HWPT %d is a's, dirty-tracking)", ha)
-                .containsExactly("SET_DIRTY_TRACKING(hwpt " + ha + ", ENABLE)=ok");
+                .containsExactly("SET_DIRTY_TRACKING(hwptId " + ha + ", enable true)=ok");
         vmm.vmm.stopDirtyTracking();
         assertThat(vmm.callsWithArguments()).as("Q-DT-2: calls of stop")
-                .containsExactly("SET_DIRTY_TRACKING(hwpt " + ha + ", 0)=ok");
+                .containsExactly("SET_DIRTY_TRACKING(hwptId " + ha + ", enable false)=ok");
     }
 
     @Test
@@ -676,9 +676,9 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
             assertThat(e.errno()).as("Q-DT-2: errno of the failed start").isEqualTo(Errno.ENOMEM);
         }
         assertThat(vmm.callsWithArguments()).as("Q-DT-2: calls of the failed start over [H3{D}=%d, H2{}, H1{D}=%d]", h3, h1)
-                .containsExactly("SET_DIRTY_TRACKING(hwpt " + h3 + ", ENABLE)=ok",
-                        "SET_DIRTY_TRACKING(hwpt " + h1 + ", ENABLE)=ENOMEM",
-                        "SET_DIRTY_TRACKING(hwpt " + h3 + ", 0)=ok", "SET_DIRTY_TRACKING(hwpt " + h1 + ", 0)=ok");
+                .containsExactly("SET_DIRTY_TRACKING(hwptId " + h3 + ", enable true)=ok",
+                        "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable true)=ENOMEM",
+                        "SET_DIRTY_TRACKING(hwptId " + h3 + ", enable false)=ok", "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable false)=ok");
         backend.dmaSimulation().ifPresent(dma -> assertThat(dma.dmaWrite(vmm.devId("x"), MEM, PAGE))
                 .as("Q-DT-2: IOPTEs marked by x after the rolled-back start (H3 must be disabled)").isZero());
     }

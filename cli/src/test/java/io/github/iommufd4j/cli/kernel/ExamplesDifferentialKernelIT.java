@@ -53,8 +53,8 @@ import org.junit.jupiter.api.TestFactory;
  * ok, errno, message and calls with op/flags/result; containers with dirtyPagesSupported/started, HWPT flags
  * and members; devices with attached, iommuDirtyTracking, migration; warnings; dirty written/reported/lost;
  * leakedObjects) except {@code backend}. Ids are renamed {@code #1, #2, ...} in the order of their first
- * appearance in the report ({@code ioasId}, {@code hwptId}, HWPT {@code id}, ids in leaked objects and after
- * "id"/"hwpt"/"ioas" in messages). A mismatch fails the example with a diff, one line per differing path;
+ * appearance in the report (every {@code id} and {@code ...Id} field, call arguments included, ids in leaked
+ * objects and after "id"/"hwpt"/"ioas" in messages). A mismatch fails the example with a diff, one line per differing path;
  * the kernel is the reference.
  *
  * <p>Runs in boot 1 of kernel-lab/run; on a host without the selftest mock every example is skipped.
@@ -207,7 +207,7 @@ class ExamplesDifferentialKernelIT {
             }
             return a;
         }
-        if (node.isIntegralNumber() && ("ioasId".equals(field) || "hwptId".equals(field) || "id".equals(field))) {
+        if (node.isIntegralNumber() && isIdField(field)) {
             return TextNode.valueOf(id(ids, node.asText()));
         }
         if (node.isTextual() && "leakedObject".equals(field)) {
@@ -224,6 +224,11 @@ class ExamplesDifferentialKernelIT {
             return TextNode.valueOf(sb.toString());
         }
         return node;
+    }
+
+    /** Object-id fields: {@code id}, and every field ending in {@code Id} ({@code ioasId}, {@code devId}, call outputs). */
+    static boolean isIdField(String field) {
+        return field != null && (field.equals("id") || field.endsWith("Id"));
     }
 
     private static String id(Map<String, String> ids, String raw) {

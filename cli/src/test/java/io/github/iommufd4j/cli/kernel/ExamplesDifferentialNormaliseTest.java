@@ -45,7 +45,7 @@ class ExamplesDifferentialNormaliseTest {
             }
             return a;
         }
-        if (node.isInt() && List.of("ioasId", "hwptId", "id").contains(field)) {
+        if (node.isIntegralNumber() && ExamplesDifferentialKernelIT.isIdField(field)) {
             return IntNode.valueOf(node.asInt() + delta);
         }
         return node;

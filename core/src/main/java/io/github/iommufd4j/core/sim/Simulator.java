@@ -234,7 +234,7 @@ public final class Simulator {
         private static CallReport callReport(BackendCall c) {
             List<String> flags = c.op() == BackendOp.HWPT_ALLOC
                     ? c.flags().toList().stream().map(HwptAllocFlag::name).toList() : null;
-            return new CallReport(c.op().name(), flags, c.ok() ? CallReport.OK : c.result().name());
+            return new CallReport(c.op().name(), flags, c.ok() ? CallReport.OK : c.result().name(), c.args());
         }
 
         private void apply(Step step) {
