@@ -11,9 +11,9 @@ final class CoreScenarioRunner implements ScenarioRunner {
     private final Simulator simulator = new Simulator();
 
     @Override
-    public SimulationReport run(Scenario scenario, String backend, String profile) {
+    public SimulationReport run(Scenario scenario, SimulationOptions options) {
         try {
-            return simulator.run(scenario, new SimulationOptions(backend, profile)).report();
+            return simulator.run(scenario, options).report();
         } catch (SimulationException e) {
             throw new CommandErrors.InvalidInput("cannot run scenario " + scenario.name() + ": " + e.getMessage());
         }

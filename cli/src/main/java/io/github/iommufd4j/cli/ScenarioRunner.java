@@ -2,16 +2,15 @@ package io.github.iommufd4j.cli;
 
 import io.github.iommufd4j.core.report.SimulationReport;
 import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.core.sim.SimulationOptions;
 
 /** Runs a scenario and reports; {@link CoreScenarioRunner} in use, a fixed report in tests of the command. */
 @FunctionalInterface
 interface ScenarioRunner {
     /**
-     * Runs {@code scenario}.
+     * Runs {@code scenario} with the command line's backend, profile and backend options over the scenario's own.
      *
-     * @param backend a backend name, or null for the scenario's (else mock)
-     * @param profile a profile name, or null for the scenario's (else qemu-9.1)
      * @throws CommandErrors.InvalidInput when the scenario cannot run as asked (unknown or unavailable backend)
      */
-    SimulationReport run(Scenario scenario, String backend, String profile);
+    SimulationReport run(Scenario scenario, SimulationOptions options);
 }

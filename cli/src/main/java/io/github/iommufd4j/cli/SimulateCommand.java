@@ -1,9 +1,11 @@
 package io.github.iommufd4j.cli;
 
+import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.core.report.SimulationReport;
 import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.core.sim.SimulationOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +40,10 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Backend to run on, over the scenario's own (default: the scenario's, else mock).")
     String backend;
+
+    @Option(names = "--backend-option", paramLabel = "KEY=VALUE",
+            description = "An option for opening the backend (e.g. source=selftest for linux); repeatable.")
+    List<String> backendOptions = new ArrayList<>();
 
     @Option(names = "--profile", paramLabel = "NAME",
             description = "Profile to run, over the scenario's own (default: the scenario's, else qemu-9.1).")
@@ -84,13 +90,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         TopologyDiagram.Kind diagramKind = chooseDiagram();
         checkProfile();
         checkBackend();
+        SimulationOptions options = new SimulationOptions(backend, profile, parseBackendOptions());
         List<ParsedScenario> scenarios = readAll();
         PrintWriter out = spec.commandLine().getOut();
         boolean lost = false;
         boolean leaked = false;
         for (int i = 0; i < scenarios.size(); i++) {
             Scenario s = scenarios.get(i).scenario();
-            SimulationReport report = runner.run(s, backend, profile);
+            SimulationReport report = runner.run(s, options);
             lost |= !report.dirty().lost().isEmpty();
             leaked |= !report.leakedObjects().isEmpty();
             if (i > 0 && (diagramKind != null || !json)) {
@@ -141,6 +148,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         if (profile != null && !Scenario.knownProfiles().contains(profile)) {
             throw new CommandErrors.InvalidInput("simulate: --profile '" + profile + "' is unknown; expected one of "
                     + String.join(", ", Scenario.knownProfiles()));
+        }
+    }
+
+    private BackendOptions parseBackendOptions() {
+        try {
+            return BackendOptions.parse(backendOptions);
+        } catch (IllegalArgumentException e) {
+            throw new CommandErrors.InvalidInput("simulate: " + e.getMessage());
         }
     }
 

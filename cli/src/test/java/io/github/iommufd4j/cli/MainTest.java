@@ -111,9 +111,9 @@ class MainTest {
 
     @Test
     void failOnLostAndFailOnLeakChooseTheExitStatus() {
-        ScenarioRunner both = (s, b, p) -> withDirtyAndLeaks(true, true);
-        ScenarioRunner leakOnly = (s, b, p) -> withDirtyAndLeaks(false, true);
-        ScenarioRunner clean = (s, b, p) -> withDirtyAndLeaks(false, false);
+        ScenarioRunner both = (s, o) -> withDirtyAndLeaks(true, true);
+        ScenarioRunner leakOnly = (s, o) -> withDirtyAndLeaks(false, true);
+        ScenarioRunner clean = (s, o) -> withDirtyAndLeaks(false, false);
         assertThat(Cli.runWith(both, "simulate", "--format", "json", LOSSY).exit()).as("flags not given").isZero();
         assertThat(Cli.runWith(both, "simulate", "--fail-on-lost", "--fail-on-leak", LOSSY).exit()).isEqualTo(3);
         assertThat(Cli.runWith(both, "simulate", "--fail-on-leak", LOSSY).exit()).isEqualTo(4);
@@ -124,7 +124,7 @@ class MainTest {
 
     @Test
     void anInternalErrorIsOneLineWithoutVerboseAndATraceWithIt() {
-        ScenarioRunner broken = (s, b, p) -> {
+        ScenarioRunner broken = (s, o) -> {
             throw new IllegalStateException("the simulator tripped\non two lines");
         };
         Cli.Result quiet = Cli.runWith(broken, "simulate", LOSSY);
@@ -143,5 +143,15 @@ class MainTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines().filter(l -> l.startsWith("Scenario "))).containsExactly(
                 "Scenario lossy (profile qemu-9.1, backend mock)", "Scenario full (profile qemu-10.0, backend mock)");
+    }
+
+    @Test
+    void backendOptionsReachTheBackendAndBadOnesAreExit2() {
+        Cli.Result malformed = Cli.run("simulate", "--backend-option", "novalue", LOSSY);
+        assertThat(malformed.exit()).isEqualTo(2);
+        assertThat(malformed.err()).contains("simulate: backend option 'novalue' is not of the form key=value");
+        Cli.Result rejected = Cli.run("simulate", "--backend", "mock", "--backend-option", "colour=blue", LOSSY);
+        assertThat(rejected.exit()).isEqualTo(2);
+        assertThat(rejected.err()).contains("backend 'mock' rejects its options").contains("colour").doesNotContain("Exception");
     }
 }

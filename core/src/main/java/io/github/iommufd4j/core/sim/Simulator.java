@@ -49,11 +49,12 @@ import java.util.stream.Collectors;
  * used from several threads.
  */
 public final class Simulator {
+    /** Opens a backend by name; null: found with {@link IommufdBackends} and opened with the run's options. */
     private final Function<String, IommufdBackend> opener;
 
-    /** A simulator that opens backends found with {@link IommufdBackends}. */
+    /** A simulator that opens backends found with {@link IommufdBackends}, with the run's backend options. */
     public Simulator() {
-        this(Simulator::openByName);
+        this(null);
     }
 
     /** A simulator that opens backends with {@code opener} (a backend name to an open backend). */
@@ -61,7 +62,7 @@ public final class Simulator {
         this.opener = opener;
     }
 
-    private static IommufdBackend openByName(String name) {
+    private static IommufdBackend openByName(String name, BackendOptions options) {
         IommufdBackendProvider provider;
         try {
             provider = IommufdBackends.provider(name);
@@ -69,9 +70,11 @@ public final class Simulator {
             throw new SimulationException(e.getMessage(), e);
         }
         try {
-            return provider.open(BackendOptions.empty());
+            return provider.open(options);
         } catch (BackendUnavailableException e) {
             throw new SimulationException("backend '" + name + "' cannot run here: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new SimulationException("backend '" + name + "' rejects its options " + options + ": " + e.getMessage(), e);
         }
     }
 
@@ -124,7 +127,8 @@ public final class Simulator {
         } catch (IllegalArgumentException e) {
             throw new SimulationException(e.getMessage(), e);
         }
-        try (IommufdBackend backend = opener.apply(backendName)) {
+        try (IommufdBackend backend = opener != null ? opener.apply(backendName)
+                : openByName(backendName, options.backendOptions())) {
             return new Run(scenario, profile, backendName, backend, observer).execute();
         }
     }
