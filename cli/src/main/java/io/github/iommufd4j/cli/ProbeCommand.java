@@ -6,13 +6,12 @@ import io.github.iommufd4j.api.BoundDevice;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackendProvider;
-import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.IommufdException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,12 +27,8 @@ final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "mock",
-            description = "Backend to probe (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--backend-option", paramLabel = "KEY=VALUE", description = "A backend option; repeatable.")
-    List<String> backendOptions = new ArrayList<>();
+    @Mixin
+    BackendChoice backend;
 
     @Option(names = "--verbose", description = "Print the stack trace of an internal error.")
     boolean verbose;
@@ -45,21 +40,15 @@ final class ProbeCommand implements Callable<Integer> {
 
     private int probe() {
         PrintWriter out = spec.commandLine().getOut();
-        IommufdBackendProvider provider;
-        BackendOptions options;
-        try {
-            provider = IommufdBackends.provider(backend);
-            options = BackendOptions.parse(backendOptions);
-        } catch (IllegalArgumentException e) {
-            throw new CommandErrors.InvalidInput("probe: " + e.getMessage());
-        }
+        IommufdBackendProvider provider = backend.availableProvider("probe");
+        BackendOptions options = backend.parsedOptions("probe");
         IommufdBackend opened;
         try {
             opened = provider.open(options);
         } catch (BackendUnavailableException e) {
-            throw new CommandErrors.InvalidInput("probe: backend '" + backend + "' cannot run here: " + e.getMessage());
+            throw new CommandErrors.InvalidInput("probe: backend '" + backend.name + "' cannot run here: " + e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new CommandErrors.InvalidInput("probe: backend '" + backend + "' rejects its options: " + e.getMessage());
+            throw new CommandErrors.InvalidInput("probe: backend '" + backend.name + "' rejects its options: " + e.getMessage());
         }
         try (IommufdBackend b = opened) {
             List<String> refs = b.deviceRefs();

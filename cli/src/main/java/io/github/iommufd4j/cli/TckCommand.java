@@ -1,15 +1,13 @@
 package io.github.iommufd4j.cli;
 
 import io.github.iommufd4j.api.BackendOptions;
-import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.tck.TckRunner;
 import io.github.iommufd4j.tck.TckSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,12 +27,8 @@ final class TckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "mock",
-            description = "Backend to verify (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--backend-option", paramLabel = "KEY=VALUE", description = "A backend option; repeatable.")
-    List<String> backendOptions = new ArrayList<>();
+    @Mixin
+    BackendChoice backend;
 
     @Option(names = "--report-dir", paramLabel = "DIR", defaultValue = "tck-report",
             description = "Where the JUnit XML and Markdown reports go (default: ${DEFAULT-VALUE}).")
@@ -54,18 +48,9 @@ final class TckCommand implements Callable<Integer> {
     private int verify() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BackendOptions options;
-        try {
-            IommufdBackends.provider(backend);
-            options = BackendOptions.parse(backendOptions);
-        } catch (IllegalArgumentException e) {
-            throw new CommandErrors.InvalidInput("tck: " + e.getMessage());
-        }
-        if (!IommufdBackends.provider(backend).availability().available()) {
-            throw new CommandErrors.InvalidInput("tck: backend '" + backend + "' cannot run here: "
-                    + IommufdBackends.provider(backend).availability().reason());
-        }
-        TckSummary summary = TckRunner.run(backend, options, reportDir, line -> {
+        backend.availableProvider("tck");
+        BackendOptions options = backend.parsedOptions("tck");
+        TckSummary summary = TckRunner.run(backend.name, options, reportDir, line -> {
             if (!quiet) {
                 err.println(line);
                 err.flush();
