@@ -227,13 +227,6 @@ public final class DirtyBitmap {
         }
     }
 
-    /** A copy. */
-    public DirtyBitmap copy() {
-        DirtyBitmap c = new DirtyBitmap(bitCount);
-        System.arraycopy(words, 0, c.words, 0, words.length);
-        return c;
-    }
-
     private void check(long i) {
         if (i < 0 || i >= bitCount) {
             throw new IndexOutOfBoundsException("bit " + i + " outside [0, " + bitCount + ")");

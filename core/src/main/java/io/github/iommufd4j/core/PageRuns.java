@@ -74,18 +74,6 @@ public final class PageRuns {
         other.runs.forEach(this::add);
     }
 
-    /** Keeps only pages that are also in {@code other}: removes the gaps of {@code other} from this set. */
-    public void retainAll(PageRuns other) {
-        PageRuns removed = new PageRuns();
-        long cursor = Long.MIN_VALUE;
-        for (Map.Entry<Long, Long> e : other.runs.entrySet()) {
-            removed.add(cursor, e.getKey());
-            cursor = e.getValue();
-        }
-        removed.add(cursor, Long.MAX_VALUE);
-        removed.runs.forEach(this::remove);
-    }
-
     /** Whether page {@code page} is in the set. */
     public boolean contains(long page) {
         Map.Entry<Long, Long> e = runs.floorEntry(page);

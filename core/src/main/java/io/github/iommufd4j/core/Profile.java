@@ -71,14 +71,4 @@ public record Profile(String name, boolean idempotentStartStop, boolean probeCac
         throw new IllegalArgumentException("unknown profile '" + name + "'; known: "
                 + KNOWN.stream().map(Profile::name).collect(Collectors.joining(", ")));
     }
-
-    /** This profile with the probe cache switched on or off (named {@code <name>+probe-cache} when added). */
-    public Profile withProbeCache(boolean on) {
-        if (on == probeCache) {
-            return this;
-        }
-        String base = name.endsWith("+probe-cache") ? name.substring(0, name.length() - "+probe-cache".length()) : name;
-        return new Profile(on ? base + "+probe-cache" : base, idempotentStartStop, on, placeByCapability,
-                liveDirtyPagesSupported, coverEveryDevice, keepBitsOnFailedQuery, flushBeforeStop, reclaimOrphans);
-    }
 }

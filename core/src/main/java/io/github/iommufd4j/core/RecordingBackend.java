@@ -35,11 +35,6 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
         return out;
     }
 
-    /** The calls recorded since the last drain. */
-    public synchronized List<BackendCall> peek() {
-        return List.copyOf(calls);
-    }
-
     /** Arguments in call order: {@code args("devId", 3, "ptId", 5)}. */
     private static Map<String, Object> args(Object... keysAndValues) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -499,7 +499,7 @@ public final class VfioIommufd {
             for (int i = 0; i < containers.size(); i++) {
                 Container c = containers.get(i);
                 try {
-                    dirtyTracking.start(c, attachedIn(c, null));
+                    dirtyTracking.start(c, List.copyOf(c.devices));
                     c.loggingStarted = true;
                 } catch (VfioException e) {
                     // The failed container's tracker was rolled back by the start itself (Q-DT-2, DMA logging);
@@ -536,7 +536,7 @@ public final class VfioIommufd {
             VfioException first = null;
             for (Container c : allContainersOldestFirst()) {
                 try {
-                    dirtyTracking.stop(c, attachedIn(c, null));
+                    dirtyTracking.stop(c, List.copyOf(c.devices));
                 } catch (VfioException e) {
                     emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
                     if (first == null) {
@@ -554,7 +554,7 @@ public final class VfioIommufd {
 
     private void stopContainer(Container c) {
         try {
-            dirtyTracking.stop(c, attachedIn(c, null));
+            dirtyTracking.stop(c, List.copyOf(c.devices));
         } catch (VfioException e) {
             emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
         }
@@ -609,7 +609,7 @@ public final class VfioIommufd {
             if (part == null) {
                 continue;
             }
-            DirtyTracking.Query q = dirtyTracking.query(c, attachedIn(c, null), part);
+            DirtyTracking.Query q = dirtyTracking.query(c, List.copyOf(c.devices), part);
             for (IovaRange run : q.runs()) {
                 out.add(run);
                 for (Consumer<IovaRange> l : dirtyListeners) {
@@ -647,16 +647,6 @@ public final class VfioIommufd {
      * @param failure   the first failure, or null
      */
     public record SyncResult(List<IovaRange> dirtyRuns, VfioException failure) {
-    }
-
-    private List<VfioDevice> attachedIn(Container c, VfioDevice ignore) {
-        List<VfioDevice> out = new ArrayList<>(c.devices.size());
-        for (VfioDevice d : c.devices) {
-            if (d != ignore) {
-                out.add(d);
-            }
-        }
-        return out;
     }
 
     private List<Container> allContainersOldestFirst() {
