@@ -1,5 +1,7 @@
 package io.github.iommufd4j.cli;
 
+import io.github.iommufd4j.simulator.io.ScenarioException;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.Callable;

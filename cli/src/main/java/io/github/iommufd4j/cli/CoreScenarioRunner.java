@@ -1,10 +1,10 @@
 package io.github.iommufd4j.cli;
 
-import io.github.iommufd4j.core.report.SimulationReport;
-import io.github.iommufd4j.core.scenario.Scenario;
-import io.github.iommufd4j.core.sim.SimulationException;
-import io.github.iommufd4j.core.sim.SimulationOptions;
-import io.github.iommufd4j.core.sim.Simulator;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.scenario.Scenario;
+import io.github.iommufd4j.simulator.SimulationException;
+import io.github.iommufd4j.simulator.SimulationOptions;
+import io.github.iommufd4j.simulator.Simulator;
 
 /** Runs scenarios with core's {@link Simulator}. */
 final class CoreScenarioRunner implements ScenarioRunner {

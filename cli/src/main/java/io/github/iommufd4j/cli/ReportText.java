@@ -1,15 +1,15 @@
 package io.github.iommufd4j.cli;
 
-import io.github.iommufd4j.core.report.CallReport;
-import io.github.iommufd4j.core.report.ContainerReport;
-import io.github.iommufd4j.core.report.DeviceReport;
-import io.github.iommufd4j.core.report.HwptReport;
-import io.github.iommufd4j.core.report.LostRun;
-import io.github.iommufd4j.core.report.MigrationReport;
-import io.github.iommufd4j.core.report.SimulationReport;
-import io.github.iommufd4j.core.report.StepReport;
-import io.github.iommufd4j.core.scenario.DeviceDef;
-import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.simulator.report.CallReport;
+import io.github.iommufd4j.simulator.report.ContainerReport;
+import io.github.iommufd4j.simulator.report.DeviceReport;
+import io.github.iommufd4j.simulator.report.HwptReport;
+import io.github.iommufd4j.simulator.report.LostRun;
+import io.github.iommufd4j.simulator.report.MigrationReport;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.report.StepReport;
+import io.github.iommufd4j.simulator.scenario.DeviceDef;
+import io.github.iommufd4j.simulator.scenario.Scenario;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

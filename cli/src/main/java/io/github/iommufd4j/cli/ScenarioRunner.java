@@ -1,8 +1,8 @@
 package io.github.iommufd4j.cli;
 
-import io.github.iommufd4j.core.report.SimulationReport;
-import io.github.iommufd4j.core.scenario.Scenario;
-import io.github.iommufd4j.core.sim.SimulationOptions;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.scenario.Scenario;
+import io.github.iommufd4j.simulator.SimulationOptions;
 
 /** Runs a scenario and reports; {@link CoreScenarioRunner} in use, a fixed report in tests of the command. */
 @FunctionalInterface

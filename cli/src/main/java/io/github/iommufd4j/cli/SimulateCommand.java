@@ -1,11 +1,16 @@
 package io.github.iommufd4j.cli;
 
+import io.github.iommufd4j.simulator.io.ParsedScenario;
+import io.github.iommufd4j.simulator.io.ReportJson;
+import io.github.iommufd4j.simulator.io.ScenarioException;
+import io.github.iommufd4j.simulator.io.ScenarioParser;
+
 import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
-import io.github.iommufd4j.core.report.SimulationReport;
-import io.github.iommufd4j.core.scenario.Scenario;
-import io.github.iommufd4j.core.sim.SimulationOptions;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.scenario.Scenario;
+import io.github.iommufd4j.simulator.SimulationOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

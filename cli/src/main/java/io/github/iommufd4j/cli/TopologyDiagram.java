@@ -1,11 +1,11 @@
 package io.github.iommufd4j.cli;
 
-import io.github.iommufd4j.core.report.ContainerReport;
-import io.github.iommufd4j.core.report.HwptReport;
-import io.github.iommufd4j.core.report.SimulationReport;
-import io.github.iommufd4j.core.scenario.DeviceDef;
-import io.github.iommufd4j.core.scenario.IommuDef;
-import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.simulator.report.ContainerReport;
+import io.github.iommufd4j.simulator.report.HwptReport;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.scenario.DeviceDef;
+import io.github.iommufd4j.simulator.scenario.IommuDef;
+import io.github.iommufd4j.simulator.scenario.Scenario;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

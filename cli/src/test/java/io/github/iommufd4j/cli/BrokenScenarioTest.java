@@ -53,8 +53,8 @@ class BrokenScenarioTest {
         Cli.Result r = Cli.run("simulate", DIR + "unknown-profile.yaml");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).isEqualTo(DIR + "unknown-profile.yaml:2:10: profile: unknown profile 'qemu-8.0'; expected one of "
-                + String.join(", ", io.github.iommufd4j.core.scenario.Scenario.knownProfiles()) + System.lineSeparator());
-        assertThat(io.github.iommufd4j.core.scenario.Scenario.knownProfiles()).contains("qemu-9.1").doesNotContain("qemu-8.0");
+                + String.join(", ", io.github.iommufd4j.simulator.scenario.Scenario.knownProfiles()) + System.lineSeparator());
+        assertThat(io.github.iommufd4j.simulator.scenario.Scenario.knownProfiles()).contains("qemu-9.1").doesNotContain("qemu-8.0");
     }
 
     @org.junit.jupiter.api.Test

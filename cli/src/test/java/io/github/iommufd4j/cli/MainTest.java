@@ -1,10 +1,13 @@
 package io.github.iommufd4j.cli;
 
+import io.github.iommufd4j.simulator.io.ReportJson;
+
+import io.github.iommufd4j.simulator.testing.Fixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.iommufd4j.core.report.DirtyReport;
-import io.github.iommufd4j.core.report.SimulationReport;
-import io.github.iommufd4j.core.scenario.Scenario;
+import io.github.iommufd4j.simulator.report.DirtyReport;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.scenario.Scenario;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -139,10 +142,10 @@ class MainTest {
 
     @Test
     void severalFilesGiveOneReportEach() {
-        Cli.Result r = Cli.run("simulate", "--format", "text", LOSSY, "src/test/resources/valid/full.yaml");
+        Cli.Result r = Cli.run("simulate", "--format", "text", LOSSY, "../examples/order-plain-first.yaml");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines().filter(l -> l.startsWith("Scenario "))).containsExactly(
-                "Scenario lossy (profile qemu-9.1, backend mock)", "Scenario full (profile qemu-10.0, backend mock)");
+                "Scenario lossy (profile qemu-9.1, backend mock)", "Scenario order-plain-first (profile qemu-9.1, backend mock)");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.github.iommufd4j.core;
 
-import io.github.iommufd4j.core.scenario.OnOffAuto;
+import io.github.iommufd4j.core.OnOffAuto;
 import java.util.Objects;
 
 /**

@@ -4,7 +4,7 @@ import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
-import io.github.iommufd4j.core.scenario.OnOffAuto;
+import io.github.iommufd4j.core.OnOffAuto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,7 +1,7 @@
 package io.github.iommufd4j.core;
 
 import io.github.iommufd4j.api.DeviceFeatures;
-import io.github.iommufd4j.core.scenario.OnOffAuto;
+import io.github.iommufd4j.core.OnOffAuto;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendCall;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.iommufd4j.api.BackendOp;

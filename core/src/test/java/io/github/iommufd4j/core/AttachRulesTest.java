@@ -1,5 +1,7 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendCall;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,7 +9,7 @@ import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.DeviceSpec;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.HwptAllocFlag;
-import io.github.iommufd4j.core.scenario.OnOffAuto;
+import io.github.iommufd4j.core.OnOffAuto;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

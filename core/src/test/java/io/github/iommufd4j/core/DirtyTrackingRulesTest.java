@@ -1,5 +1,7 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendCall;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -194,8 +196,8 @@ class DirtyTrackingRulesTest {
     @DisplayName("Q-DT-4: x-device-dirty-page-tracking=off on one device turns predicate A false")
     void qDt4_deviceTrackingOff() {
         TestHost h = new TestHost().withMemory().device(new DeviceSpec("v1", TestHost.DIRTY, false, true, true, true));
-        h.vmm.attach(new DeviceConfig("v1", "v1", io.github.iommufd4j.core.scenario.OnOffAuto.AUTO,
-                io.github.iommufd4j.core.scenario.OnOffAuto.OFF, false));
+        h.vmm.attach(new DeviceConfig("v1", "v1", io.github.iommufd4j.core.OnOffAuto.AUTO,
+                io.github.iommufd4j.core.OnOffAuto.OFF, false));
         h.calls();
         h.vmm.startDirtyTracking();
         assertThat(h.calls()).containsExactly("SET_DIRTY_TRACKING=ok");

@@ -1,12 +1,15 @@
 package io.github.iommufd4j.core;
 
+import io.github.iommufd4j.api.BackendCall;
+import io.github.iommufd4j.api.RecordingBackend;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.DeviceSpec;
 import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.backend.mock.MockBackend;
-import io.github.iommufd4j.core.scenario.OnOffAuto;
+import io.github.iommufd4j.core.OnOffAuto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

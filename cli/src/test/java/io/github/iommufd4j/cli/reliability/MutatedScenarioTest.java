@@ -3,8 +3,8 @@ package io.github.iommufd4j.cli.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.iommufd4j.cli.Main;
-import io.github.iommufd4j.core.sim.ScenarioGenerator;
-import io.github.iommufd4j.core.sim.ScenarioWriter;
+import io.github.iommufd4j.testkit.ScenarioGenerator;
+import io.github.iommufd4j.simulator.io.ScenarioWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

@@ -13,10 +13,11 @@ final class ScenarioFiles {
     private ScenarioFiles() {
     }
 
-    /** {@code examples/*} at the repository root (when present) and {@code src/test/resources/valid/*}. */
+    /** {@code examples/*} at the repository root, and the valid fixtures of the cli and the simulator. */
     static List<Path> all() {
         List<Path> out = new ArrayList<>();
-        for (Path dir : List.of(Path.of("..", "examples"), Path.of("src", "test", "resources", "valid"))) {
+        for (Path dir : List.of(Path.of("..", "examples"), Path.of("src", "test", "resources", "valid"),
+                Path.of("..", "simulator", "src", "test", "resources", "valid"))) {
             if (!Files.isDirectory(dir)) {
                 continue;
             }

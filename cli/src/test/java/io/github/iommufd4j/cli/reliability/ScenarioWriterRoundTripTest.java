@@ -1,11 +1,12 @@
 package io.github.iommufd4j.cli.reliability;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.iommufd4j.cli.ScenarioParser;
-import io.github.iommufd4j.core.scenario.Scenario;
-import io.github.iommufd4j.core.sim.ScenarioGenerator;
-import io.github.iommufd4j.core.sim.ScenarioWriter;
+import io.github.iommufd4j.simulator.io.ScenarioParser;
+import io.github.iommufd4j.simulator.scenario.Scenario;
+import io.github.iommufd4j.testkit.ScenarioGenerator;
+import io.github.iommufd4j.simulator.io.ScenarioWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 

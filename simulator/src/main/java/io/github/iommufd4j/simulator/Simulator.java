@@ -1,0 +1,353 @@
+package io.github.iommufd4j.simulator;
+
+import io.github.iommufd4j.api.BackendObject;
+import io.github.iommufd4j.api.BackendOp;
+import io.github.iommufd4j.api.BackendOptions;
+import io.github.iommufd4j.api.BackendUnavailableException;
+import io.github.iommufd4j.api.DeviceProvisioning;
+import io.github.iommufd4j.api.DeviceSpec;
+import io.github.iommufd4j.api.HwptAllocFlag;
+import io.github.iommufd4j.api.IommufdBackend;
+import io.github.iommufd4j.api.IommufdBackendProvider;
+import io.github.iommufd4j.api.IommufdBackends;
+import io.github.iommufd4j.api.IommufdException;
+import io.github.iommufd4j.api.IommuSpec;
+import io.github.iommufd4j.api.IovaRange;
+import io.github.iommufd4j.api.BackendCall;
+import io.github.iommufd4j.core.DeviceConfig;
+import io.github.iommufd4j.core.Diagnostic;
+import io.github.iommufd4j.simulator.oracle.LostPageOracle;
+import io.github.iommufd4j.core.Profile;
+import io.github.iommufd4j.api.RecordingBackend;
+import io.github.iommufd4j.core.Snapshots;
+import io.github.iommufd4j.core.VfioException;
+import io.github.iommufd4j.core.VfioIommufd;
+import io.github.iommufd4j.simulator.report.CallReport;
+import io.github.iommufd4j.simulator.report.ContainerReport;
+import io.github.iommufd4j.simulator.report.DeviceReport;
+import io.github.iommufd4j.simulator.report.DirtyReport;
+import io.github.iommufd4j.simulator.report.HwptReport;
+import io.github.iommufd4j.simulator.report.LostRun;
+import io.github.iommufd4j.simulator.report.MigrationReport;
+import io.github.iommufd4j.simulator.report.SimulationReport;
+import io.github.iommufd4j.simulator.report.StepReport;
+import io.github.iommufd4j.simulator.scenario.DeviceDef;
+import io.github.iommufd4j.simulator.scenario.IommuDef;
+import io.github.iommufd4j.simulator.scenario.MemoryRange;
+import io.github.iommufd4j.simulator.scenario.Scenario;
+import io.github.iommufd4j.simulator.scenario.ScenarioProblem;
+import io.github.iommufd4j.simulator.scenario.ScenarioValidator;
+import io.github.iommufd4j.simulator.scenario.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Runs a scenario through {@link VfioIommufd} on a backend and builds the report of {@code scenario-format.md}.
+ * Each run opens its own backend instance and closes it; a simulator holds no state between runs and may be
+ * used from several threads.
+ */
+public final class Simulator {
+    /** Opens a backend by name; null: found with {@link IommufdBackends} and opened with the run's options. */
+    private final Function<String, IommufdBackend> opener;
+
+    /** A simulator that opens backends found with {@link IommufdBackends}, with the run's backend options. */
+    public Simulator() {
+        this(null);
+    }
+
+    /** A simulator that opens backends with {@code opener} (a backend name to an open backend). */
+    public Simulator(Function<String, IommufdBackend> opener) {
+        this.opener = opener;
+    }
+
+    private static IommufdBackend openByName(String name, BackendOptions options) {
+        IommufdBackendProvider provider;
+        try {
+            provider = IommufdBackends.provider(name);
+        } catch (IllegalArgumentException e) {
+            throw new SimulationException(e.getMessage(), e);
+        }
+        try {
+            return provider.open(options);
+        } catch (BackendUnavailableException e) {
+            throw new SimulationException("backend '" + name + "' cannot run here: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new SimulationException("backend '" + name + "' rejects its options " + options + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Callbacks into a running simulation, for checks between its phases (the reliability tests check invariants
+     * after every step). Every method has a default that does nothing.
+     */
+    public interface Observer {
+        /** The devices are made and guest memory is mapped; no step has run. */
+        default void beforeSteps(VfioIommufd vmm, IommufdBackend backend) {
+        }
+
+        /** Step {@code index} ran; {@code report} says how. */
+        default void afterStep(int index, Step step, StepReport report, VfioIommufd vmm) {
+        }
+
+        /** The last step ran; the implicit final sync and the clean-up detach come next. */
+        default void afterSteps(VfioIommufd vmm, IommufdBackend backend) {
+        }
+
+        /** Every device was detached (and, for a profile that reclaims orphans, they were reclaimed). */
+        default void afterCleanUp(VfioIommufd vmm, IommufdBackend backend) {
+        }
+    }
+
+    private static final Observer NO_OBSERVER = new Observer() {
+    };
+
+    /**
+     * Runs {@code scenario}.
+     *
+     * @throws SimulationException when the scenario is invalid or cannot run on the chosen backend or profile
+     */
+    public SimulationResult run(Scenario scenario, SimulationOptions options) {
+        return run(scenario, options, NO_OBSERVER);
+    }
+
+    /** Runs {@code scenario}, calling {@code observer} between its phases. */
+    public SimulationResult run(Scenario scenario, SimulationOptions options, Observer observer) {
+        List<ScenarioProblem> problems = ScenarioValidator.validate(scenario);
+        if (!problems.isEmpty()) {
+            throw new SimulationException("invalid scenario: " + problems.stream()
+                    .map(p -> p.path() + ": " + p.message()).collect(Collectors.joining("; ")));
+        }
+        String backendName = options.backend() != null ? options.backend()
+                : scenario.backend() != null ? scenario.backend() : Scenario.DEFAULT_BACKEND;
+        Profile profile;
+        try {
+            profile = Profile.named(options.profile() != null ? options.profile() : scenario.profileOrDefault());
+        } catch (IllegalArgumentException e) {
+            throw new SimulationException(e.getMessage(), e);
+        }
+        try (IommufdBackend backend = opener != null ? opener.apply(backendName)
+                : openByName(backendName, options.backendOptions())) {
+            return new Run(scenario, profile, backendName, backend, observer).execute();
+        }
+    }
+
+    /** One run: the state of a simulation in progress. */
+    private static final class Run {
+        private final Scenario scenario;
+        private final Profile profile;
+        private final String backendName;
+        private final IommufdBackend backend;
+        private final RecordingBackend recording;
+        private final VfioIommufd vmm;
+        private final LostPageOracle oracle;
+        private final List<String> stepWarnings = new ArrayList<>();
+        private final List<String> allWarnings = new ArrayList<>();
+        private final List<StepReport> steps = new ArrayList<>();
+        private final Observer observer;
+
+        Run(Scenario scenario, Profile profile, String backendName, IommufdBackend backend, Observer observer) {
+            this.observer = observer;
+            this.scenario = scenario;
+            this.profile = profile;
+            this.backendName = backendName;
+            this.backend = backend;
+            this.recording = new RecordingBackend(backend);
+            this.vmm = new VfioIommufd(recording, profile, scenario.pageSize());
+            this.oracle = new LostPageOracle(scenario.pageSize());
+            vmm.addDirtyListener(oracle::reported);
+            vmm.addDiagnosticListener(d -> {
+                if (d.level() == Diagnostic.Level.WARNING) {
+                    stepWarnings.add(d.text());
+                    allWarnings.add(d.text());
+                }
+            });
+        }
+
+        SimulationResult execute() {
+            createDevices();
+            for (MemoryRange m : scenario.memory()) {
+                vmm.mapMemory(m.iova(), m.length());
+            }
+            recording.drain();
+            observer.beforeSteps(vmm, backend);
+            for (int i = 0; i < scenario.steps().size(); i++) {
+                Step step = scenario.steps().get(i);
+                StepReport report = runStep(i, step);
+                steps.add(report);
+                observer.afterStep(i, step, report, vmm);
+            }
+            observer.afterSteps(vmm, backend);
+            // Faults still pending are the scenario's unfinished business, not the implicit final sync's.
+            backend.faultInjection().ifPresent(f -> f.clearFaults());
+            if (vmm.dirtyTrackingStarted()) {
+                vmm.syncAllMemory();
+            }
+            recording.drain();
+            Snapshots.Topology topology = vmm.snapshot();
+            DirtyReport dirty = dirtyReport();
+            List<String> leaked = cleanUp();
+            observer.afterCleanUp(vmm, backend);
+            SimulationReport report = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
+                    profile.name(), backendName, steps, containers(topology), devices(topology),
+                    List.copyOf(allWarnings), dirty, leaked);
+            return new SimulationResult(report, topology);
+        }
+
+        private void createDevices() {
+            DeviceProvisioning provisioning = backend.provisioning().orElseThrow(() -> new SimulationException(
+                    "backend '" + backendName + "' cannot make devices from a scenario"));
+            for (DeviceDef d : scenario.devices()) {
+                IommuDef iommu = scenario.iommu(d.iommu());
+                DeviceSpec spec = new DeviceSpec(d.name(), IommuSpec.of(iommu.id(), iommu.family(), iommu.dirtyTracking(),
+                        iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
+                provisioning.cannotCreate(spec).ifPresent(why -> {
+                    throw new SimulationException("backend '" + backendName + "' cannot make device " + d.name() + ": " + why);
+                });
+                provisioning.createDevice(spec);
+            }
+        }
+
+        private StepReport runStep(int index, Step step) {
+            stepWarnings.clear();
+            recording.drain();
+            boolean ok = true;
+            String errno = null;
+            String message = null;
+            try {
+                apply(step);
+            } catch (VfioException e) {
+                ok = false;
+                errno = e.errno() == null ? null : e.errno().name();
+                message = e.qemuMessage();
+            } catch (IommufdException e) {
+                ok = false;
+                errno = e.errno().name();
+                message = e.getMessage();
+            } catch (IllegalStateException | IllegalArgumentException | UnsupportedOperationException e) {
+                ok = false;
+                message = e.getMessage();
+            }
+            List<CallReport> calls = recording.drain().stream()
+                    .filter(c -> c.op() != BackendOp.UNBIND)
+                    .map(Run::callReport).toList();
+            return new StepReport(index, step.opName(), step.target(), ok, errno, message, calls, List.copyOf(stepWarnings));
+        }
+
+        private static CallReport callReport(BackendCall c) {
+            List<String> flags = c.op() == BackendOp.HWPT_ALLOC
+                    ? c.flags().toList().stream().map(HwptAllocFlag::name).toList() : null;
+            return new CallReport(c.op().name(), flags, c.ok() ? CallReport.OK : c.result().name(), c.args());
+        }
+
+        private void apply(Step step) {
+            if (step instanceof Step.Attach a) {
+                DeviceDef d = scenario.device(a.device());
+                vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(), d.viommu()));
+            } else if (step instanceof Step.Detach d) {
+                vmm.detach(d.device());
+            } else if (step instanceof Step.StartDirtyTracking) {
+                vmm.startDirtyTracking();
+            } else if (step instanceof Step.StopDirtyTracking) {
+                vmm.stopDirtyTracking();
+            } else if (step instanceof Step.Dma dma) {
+                dma(dma);
+            } else if (step instanceof Step.Sync s) {
+                if (s.isAllMemory()) {
+                    syncAll();
+                } else {
+                    sync(new IovaRange(s.iova(), s.length()));
+                }
+            } else if (step instanceof Step.MapMemory m) {
+                vmm.mapMemory(m.iova(), m.length());
+            } else if (step instanceof Step.UnmapMemory u) {
+                vmm.unmapMemory(u.iova(), u.length());
+                oracle.forget(new IovaRange(u.iova(), u.length()));
+            } else if (step instanceof Step.Fault f) {
+                backend.faultInjection().orElseThrow(() -> new UnsupportedOperationException(
+                        "backend '" + backendName + "' cannot inject faults")).failNth(f.op(), f.nth(), f.errno());
+            } else {
+                throw new IllegalArgumentException("unknown step " + step);
+            }
+        }
+
+        private void dma(Step.Dma dma) {
+            int devId = vmm.devId(dma.device());
+            if (devId < 0) {
+                throw new IllegalStateException("device " + dma.device() + " is not attached");
+            }
+            backend.dmaSimulation().orElseThrow(() -> new UnsupportedOperationException(
+                    "backend '" + backendName + "' cannot simulate DMA")).dmaWrite(devId, dma.iova(), dma.length());
+            if (vmm.dirtyTrackingStarted()) {
+                IovaRange written = new IovaRange(dma.iova(), dma.length());
+                for (IovaRange m : vmm.memory()) {
+                    IovaRange part = m.intersection(written);
+                    if (part != null) {
+                        oracle.written(dma.device(), part);
+                    }
+                }
+            }
+        }
+
+        private void syncAll() {
+            VfioIommufd.SyncResult r = vmm.syncAllMemory();
+            if (r.failure() != null) {
+                throw r.failure();
+            }
+        }
+
+        private void sync(IovaRange window) {
+            VfioIommufd.SyncResult r = vmm.sync(window.iova(), window.length());
+            if (r.failure() != null) {
+                throw r.failure();
+            }
+        }
+
+        private DirtyReport dirtyReport() {
+            List<LostRun> lost = oracle.lost().stream().map(l -> LostRun.of(l.device(), l.iova(), l.pages())).toList();
+            return new DirtyReport(oracle.writtenPages(), oracle.reportedPages(), lost);
+        }
+
+        /** Detaches every device still attached (faults cleared first) and lists what the backend still holds. */
+        private List<String> cleanUp() {
+            for (String name : vmm.attachedDeviceNames()) {
+                try {
+                    vmm.detach(name);
+                } catch (RuntimeException e) {
+                    allWarnings.add("clean-up detach of " + name + " failed: " + e.getMessage());
+                }
+            }
+            if (profile.reclaimOrphans()) {
+                vmm.reclaimOrphans();
+            }
+            return backend.inventory().map(inv -> inv.liveObjects().stream().map(BackendObject::toString).toList())
+                    .orElse(List.of());
+        }
+
+        private List<ContainerReport> containers(Snapshots.Topology t) {
+            List<ContainerReport> out = new ArrayList<>();
+            for (Snapshots.ContainerView c : t.containers()) {
+                List<HwptReport> hwpts = c.hwpts().stream().map(h -> new HwptReport(h.id(),
+                        h.flags().toList().stream().map(HwptAllocFlag::name).toList(), h.devices())).toList();
+                out.add(new ContainerReport(c.ioasId(), c.dirtyPagesSupported(), c.loggingStarted(), hwpts, c.devices()));
+            }
+            return out;
+        }
+
+        private List<DeviceReport> devices(Snapshots.Topology t) {
+            List<DeviceReport> out = new ArrayList<>();
+            for (DeviceDef d : scenario.devices()) {
+                Snapshots.DeviceView v = t.devices().stream().filter(x -> x.name().equals(d.name())).findFirst().orElse(null);
+                if (v == null) {
+                    out.add(new DeviceReport(d.name(), false, null, null, false, null));
+                    continue;
+                }
+                MigrationReport m = v.migration() == null ? null
+                        : new MigrationReport(v.migration().allowed(), v.migration().fatal(), v.migration().message());
+                out.add(new DeviceReport(v.name(), v.attached(), v.ioasId(), v.hwptId(), v.iommuDirtyTracking(), m));
+            }
+            return out;
+        }
+    }
+}
