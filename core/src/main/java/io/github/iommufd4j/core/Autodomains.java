@@ -6,9 +6,6 @@ import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
-import java.util.BitSet;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -20,41 +17,35 @@ final class Autodomains {
     static final String HETEROGENEOUS_WARNING = "IOMMU instance for device %s doesn't support dirty tracking";
 
     private final IommufdBackend backend;
-    private final Profile profile;
+    private final HwptPlacement placement;
+    private final DirtyPagesUpkeep upkeep;
     private final Consumer<Diagnostic> diagnostics;
     private final Consumer<BackendObject> orphans;
-    /**
-     * The probe cache (a profile option): each (IOMMU instance, group) gets a small number; a HWPT keeps the numbers
-     * known to answer EINVAL ({@link Hwpt#incompatible}), so a cached probe is one bit test and the entries die
-     * with the HWPT.
-     */
-    private final Map<String, Integer> probeKeys = new HashMap<>();
 
     Autodomains(IommufdBackend backend, Profile profile, Consumer<Diagnostic> diagnostics,
                 Consumer<BackendObject> orphans) {
         this.backend = backend;
-        this.profile = profile;
+        this.placement = profile.hwptPlacement();
+        this.upkeep = profile.dirtyPagesUpkeep();
         this.diagnostics = diagnostics;
         this.orphans = orphans;
     }
 
     /**
-     * Q-ATT-2: try each HWPT of the container, newest first (under {@link Profile#placeByCapability()} a
-     * dirty-capable device skips HWPTs without dirty tracking); EINVAL means "incompatible, try the next", any
-     * other errno stops the search; when none accepts, allocate (Q-ATT-3).
+     * Q-ATT-2: try each HWPT of the container, newest first, that the {@link HwptPlacement} does not pass over;
+     * EINVAL means "incompatible, try the next", any other errno stops the search; when none accepts, allocate
+     * (Q-ATT-3).
      */
     void get(VfioDevice dev, Container c) {
-        boolean dirtyOnly = profile.placeByCapability() && allocationFlags(dev).contains(HwptAllocFlag.DIRTY_TRACKING);
-        int probeKey = probeKey(dev);
         for (Hwpt hwpt : c.hwpts) { // not modified during the search: reuse returns, allocation comes after
-            if ((dirtyOnly && !hwpt.isDirtyTracking()) || knownIncompatible(hwpt, probeKey)) {
+            if (placement.skips(dev, hwpt)) {
                 continue;
             }
             try {
                 backend.attach(dev.devId(), hwpt.id);
             } catch (IommufdException e) {
                 if (e.errno() == Errno.EINVAL) {
-                    rememberIncompatible(hwpt, probeKey);
+                    placement.incompatible(dev, hwpt);
                     continue;
                 }
                 throw VfioException.of("error attach " + dev.name() + " to id=" + hwpt.id, e);
@@ -74,8 +65,8 @@ final class Autodomains {
 
     /**
      * Q-ATT-3: allocate with DIRTY_TRACKING exactly when the IOMMU reports the capability, no retry without it;
-     * attach; destroy the fresh HWPT if the attach fails; on success record, OR {@code dirty_pages_supported}
-     * and warn for a non-dirty device in a dirty-capable container.
+     * attach; destroy the fresh HWPT if the attach fails; on success record, update {@code dirty_pages_supported}
+     * (QEMU ORs it: {@link DirtyPagesUpkeep}) and warn for a non-dirty device in a dirty-capable container.
      */
     private void allocateHwpt(VfioDevice dev, Container c) {
         FlagSet<HwptAllocFlag> flags = allocationFlags(dev);
@@ -97,22 +88,11 @@ final class Autodomains {
         hwpt.devices.add(0, dev);
         c.hwpts.add(0, hwpt);
         boolean wasSupported = c.dirtyPagesSupported;
-        if (profile.liveDirtyPagesSupported()) {
-            updateDirtyPagesSupported(c);
-        } else {
-            c.dirtyPagesSupported |= dev.iommuDirtyTracking;
-        }
+        upkeep.allocated(c, dev);
         if (c.dirtyPagesSupported && !dev.iommuDirtyTracking) {
             warnHeterogeneous(dev);
         }
-        if (profile.placeByCapability() && c.dirtyPagesSupported && !wasSupported) {
-            // Order independence: the devices that came first get the warning they would have got after.
-            for (VfioDevice other : c.devices) {
-                if (!other.iommuDirtyTracking && !other.mdev()) {
-                    warnHeterogeneous(other);
-                }
-            }
-        }
+        placement.allocated(c, wasSupported, this::warnHeterogeneous);
     }
 
     private void warnHeterogeneous(VfioDevice dev) {
@@ -135,19 +115,8 @@ final class Autodomains {
         if (hwpt.devices.isEmpty()) {
             c.hwpts.remove(hwpt);
             freeHwpt(hwpt);
-            if (profile.liveDirtyPagesSupported()) {
-                updateDirtyPagesSupported(c);
-            }
+            upkeep.freed(c);
         }
-    }
-
-    /** {@link Profile#liveDirtyPagesSupported()}: true iff a live HWPT of the container is dirty-tracking. */
-    private static void updateDirtyPagesSupported(Container c) {
-        boolean any = false;
-        for (Hwpt h : c.hwpts) {
-            any |= h.isDirtyTracking();
-        }
-        c.dirtyPagesSupported = any;
     }
 
     /**
@@ -162,29 +131,5 @@ final class Autodomains {
                     "destroy of HWPT " + hwpt.id + " failed: " + e.getMessage());
             orphans.accept(new BackendObject(BackendObject.Type.HWPT, hwpt.id));
         }
-    }
-
-    private static boolean knownIncompatible(Hwpt hwpt, int probeKey) {
-        return probeKey >= 0 && hwpt.incompatible != null && hwpt.incompatible.get(probeKey);
-    }
-
-    private static void rememberIncompatible(Hwpt hwpt, int probeKey) {
-        if (probeKey >= 0) {
-            if (hwpt.incompatible == null) {
-                hwpt.incompatible = new BitSet();
-            }
-            hwpt.incompatible.set(probeKey);
-        }
-    }
-
-    /**
-     * The device's cache key number, or -1 when the profile has no cache or the backend does not name both the
-     * IOMMU instance and the group.
-     */
-    private int probeKey(VfioDevice dev) {
-        if (!profile.probeCache() || dev.bound.iommuInstance() == null || dev.bound.group() == null) {
-            return -1;
-        }
-        return probeKeys.computeIfAbsent(dev.bound.iommuInstance() + '\0' + dev.bound.group(), k -> probeKeys.size());
     }
 }

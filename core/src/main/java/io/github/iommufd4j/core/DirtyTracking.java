@@ -4,22 +4,23 @@ import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
-import io.github.iommufd4j.core.OnOffAuto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Section 4 of {@code qemu-rules.md}: which tracker a container uses (Q-DT-4), starting and stopping it
- * (Q-DT-1, Q-DT-2) and querying it (Q-DT-3), with the texts of section 7.
+ * Section 4 of {@code docs/reference/qemu-rules.md}: starting and stopping a container's tracker (Q-DT-1, Q-DT-2,
+ * device DMA logging) and querying it (Q-DT-3), with the texts of section 7. Which tracker a container uses is
+ * the profile's {@link TrackerChoice} (Q-DT-4); this class holds the calls each choice is made of.
  */
 final class DirtyTracking {
     static final String START_PREFIX = "vfio: Could not start dirty page tracking - ";
     static final String STOP_PREFIX = "vfio: Could not stop dirty page tracking - ";
 
     private final IommufdBackend backend;
-    private final Profile profile;
+    private final TrackerChoice tracker;
+    private final StartStopGuard guard;
     private final long pageSize;
     private final Supplier<List<IovaRange>> memory;
     private final Consumer<Diagnostic> diagnostics;
@@ -27,7 +28,8 @@ final class DirtyTracking {
     DirtyTracking(IommufdBackend backend, Profile profile, long pageSize, Supplier<List<IovaRange>> memory,
                   Consumer<Diagnostic> diagnostics) {
         this.backend = backend;
-        this.profile = profile;
+        this.tracker = profile.tracker();
+        this.guard = profile.startStopGuard();
         this.pageSize = pageSize;
         this.memory = memory;
         this.diagnostics = diagnostics;
@@ -39,83 +41,59 @@ final class DirtyTracking {
      */
     static boolean allDeviceDirtyTracking(List<VfioDevice> devices) {
         for (VfioDevice d : devices) {
-            if (d.config.deviceDirtyPageTracking() == OnOffAuto.OFF || !d.vfDirtyPagesSupported) {
+            if (!canLog(d)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** QEMU's {@code vfio_listener_log_global_start} for one container. */
+    /** The device supports VF DMA logging and {@code x-device-dirty-page-tracking} is not off. */
+    static boolean canLog(VfioDevice d) {
+        return d.vfDirtyPagesSupported && d.config.deviceDirtyPageTracking() != OnOffAuto.OFF;
+    }
+
+    /** QEMU's {@code vfio_listener_log_global_start} for one container, failures prefixed as QEMU prints them. */
     void start(Container c, List<VfioDevice> devices) {
         try {
-            if (allDeviceDirtyTracking(devices)) {
-                startDmaLogging(devices);
-            } else {
-                setContainerDirtyTracking(c, true);
-                if (profile.coverEveryDevice()) {
-                    startDmaLoggingOnUnseenDevices(c, devices);
-                }
-            }
+            tracker.start(this, c, devices);
         } catch (VfioException e) {
             throw new VfioException(START_PREFIX + e.qemuMessage(), e.errno(), e.getCause());
         }
     }
 
-    /**
-     * {@link Profile#coverEveryDevice()}: VF DMA logging on the devices that can log and that no dirty-tracking
-     * HWPT sees; a failure stops what this start began and fails it.
-     */
-    private void startDmaLoggingOnUnseenDevices(Container c, List<VfioDevice> devices) {
-        List<VfioDevice> unseen = new ArrayList<>();
-        for (VfioDevice d : devices) {
-            if (!Hwpt.isDirtyTracking(d.hwpt) && canLog(d)) {
-                unseen.add(d);
-            }
-        }
-        try {
-            startDmaLogging(unseen);
-        } catch (VfioException e) {
-            if (c.dirtyPagesStarted) {
-                rollBackHwpts(c, false);
-                c.dirtyPagesStarted = false;
-            }
-            throw e;
-        }
-    }
-
-    private static boolean canLog(VfioDevice d) {
-        return d.vfDirtyPagesSupported && d.config.deviceDirtyPageTracking() != OnOffAuto.OFF;
-    }
-
-    /** QEMU's {@code vfio_listener_log_global_stop} for one container. */
+    /** QEMU's {@code vfio_listener_log_global_stop} for one container, failures prefixed as QEMU prints them. */
     void stop(Container c, List<VfioDevice> devices) {
-        if (profile.coverEveryDevice()) {
-            stopDmaLogging(devices);
-        } else if (allDeviceDirtyTracking(devices)) {
-            stopDmaLogging(devices);
-            return;
-        }
         try {
-            setContainerDirtyTracking(c, false);
+            tracker.stop(this, c, devices);
         } catch (VfioException e) {
             throw new VfioException(STOP_PREFIX + e.qemuMessage(), e.errno(), e.getCause());
         }
     }
 
+    /** QEMU's {@code vfio_get_dirty_bitmap} for one range of one container, as the tracker choice queries it. */
+    Query query(Container c, List<VfioDevice> devices, IovaRange range) {
+        return tracker.query(this, c, devices, range);
+    }
+
     /**
-     * Q-DT-1: nothing to do without {@code dirty_pages_supported}; with Q-EV-1 (a profile option) nothing to
-     * do when already in the requested state; the new state is recorded on success.
+     * Q-DT-1: nothing to do without {@code dirty_pages_supported}, nor when the {@link StartStopGuard} says the
+     * container is in the requested state already (Q-EV-1); the new state is recorded on success.
      */
-    private void setContainerDirtyTracking(Container c, boolean start) {
-        if (!c.dirtyPagesSupported) {
-            return;
-        }
-        if (profile.idempotentStartStop() && c.dirtyPagesStarted == start) {
+    void setContainerDirtyTracking(Container c, boolean start) {
+        if (!c.dirtyPagesSupported || guard.alreadyDone(c, start)) {
             return;
         }
         setHwptsDirtyTracking(c, start);
         c.dirtyPagesStarted = start;
+    }
+
+    /** Undoes a container's IOMMU start after a later part of the same start failed. */
+    void rollBackStarted(Container c) {
+        if (c.dirtyPagesStarted) {
+            rollBackHwpts(c, false);
+            c.dirtyPagesStarted = false;
+        }
     }
 
     /**
@@ -149,8 +127,8 @@ final class DirtyTracking {
         }
     }
 
-    /** Q-DT-4 row 1: DMA logging on every device; a failure stops the ones started. */
-    private void startDmaLogging(List<VfioDevice> devices) {
+    /** Q-DT-4 row 1: DMA logging on every device that does not log yet; a failure stops the ones started. */
+    void startDmaLogging(List<VfioDevice> devices) {
         List<IovaRange> ranges = memory.get();
         for (VfioDevice d : devices) {
             if (d.dmaLoggingStarted) {
@@ -185,83 +163,29 @@ final class DirtyTracking {
     /**
      * What a query of one range reported.
      *
-     * @param runs    the IOVA runs reported dirty
-     * @param failure the failure that ended the query, or null
+     * @param runs      the IOVA runs reported dirty
+     * @param perpetual the whole range was reported because no tracker could see some device (Q-DT-4 row 3)
+     * @param failure   the failure that ended the query, or null
      */
-    record Query(List<IovaRange> runs, VfioException failure) {
+    record Query(List<IovaRange> runs, boolean perpetual, VfioException failure) {
+        static Query perpetual(IovaRange range) {
+            return new Query(List.of(range), true, null);
+        }
     }
 
-    /**
-     * QEMU's {@code vfio_get_dirty_bitmap} for one range of one container (Q-DT-4): perpetual dirty without a
-     * tracker, else one zeroed bitmap OR-ed by each device's DMA log (row 1) or each dirty-tracking HWPT (row 2,
-     * Q-DT-3), the first failure aborting with nothing reported.
-     */
-    Query query(Container c, List<VfioDevice> devices, IovaRange range) {
-        if (profile.coverEveryDevice()) {
-            return queryCovered(c, devices, range);
-        }
-        boolean deviceTracking = allDeviceDirtyTracking(devices);
-        if (!c.dirtyPagesSupported && !deviceTracking) {
-            return new Query(List.of(range), null);
-        }
-        DirtyBitmap bitmap = DirtyBitmap.forRange(range.length(), pageSize);
-        try {
-            if (deviceTracking) {
-                queryDmaLogs(devices, range, bitmap);
-            } else {
-                queryHwpts(c, range, bitmap, false);
-            }
-        } catch (VfioException e) {
-            return new Query(List.of(), e);
-        }
-        return new Query(runs(bitmap, range), null);
+    /** One zeroed bitmap for {@code range} at the host page size (Q-DT-3). */
+    DirtyBitmap bitmapFor(IovaRange range) {
+        return DirtyBitmap.forRange(range.length(), pageSize);
     }
 
-    /**
-     * {@link Profile#coverEveryDevice()} and {@link Profile#keepBitsOnFailedQuery()}: perpetual dirty while a
-     * device is seen by no running tracker; else the dirty-tracking HWPTs (when started) read with NO_CLEAR, then
-     * read and cleared, then the DMA logs; a failure after the NO_CLEAR pass keeps the bits gathered.
-     */
-    private Query queryCovered(Container c, List<VfioDevice> devices, IovaRange range) {
-        for (VfioDevice d : devices) {
-            boolean seenByIommu = c.dirtyPagesStarted && Hwpt.isDirtyTracking(d.hwpt);
-            if (!seenByIommu && !d.dmaLoggingStarted) {
-                return new Query(List.of(range), null);
-            }
-        }
-        DirtyBitmap bitmap = DirtyBitmap.forRange(range.length(), pageSize);
-        if (c.dirtyPagesStarted) {
-            try {
-                queryHwpts(c, range, bitmap, profile.keepBitsOnFailedQuery());
-            } catch (VfioException e) {
-                return new Query(List.of(), e); // nothing was cleared: the next query reads it all again
-            }
-        }
-        VfioException failure = null;
-        try {
-            if (profile.keepBitsOnFailedQuery() && c.dirtyPagesStarted) {
-                queryHwpts(c, range, bitmap, false);
-            }
-            List<VfioDevice> logging = new ArrayList<>();
-            for (VfioDevice d : devices) {
-                if (d.dmaLoggingStarted) {
-                    logging.add(d);
-                }
-            }
-            queryDmaLogs(logging, range, bitmap);
-        } catch (VfioException e) {
-            failure = e;
-        }
-        return new Query(runs(bitmap, range), failure);
-    }
-
-    private List<IovaRange> runs(DirtyBitmap bitmap, IovaRange range) {
+    List<IovaRange> runs(DirtyBitmap bitmap, IovaRange range) {
         List<IovaRange> runs = new ArrayList<>();
         bitmap.forEachRun((first, count) -> runs.add(new IovaRange(range.iova() + first * pageSize, count * pageSize)));
         return runs;
     }
 
-    private void queryDmaLogs(List<VfioDevice> devices, IovaRange range, DirtyBitmap bitmap) {
+    /** ORs each device's DMA log into {@code bitmap}; the first failure aborts. */
+    void queryDmaLogs(List<VfioDevice> devices, IovaRange range, DirtyBitmap bitmap) {
         for (VfioDevice d : devices) {
             try {
                 backend.dmaLoggingReport(d.devId(), range.iova(), range.length(), pageSize, bitmap);
@@ -273,7 +197,7 @@ final class DirtyTracking {
     }
 
     /** Q-DT-3: one buffer, every dirty-tracking HWPT newest first, the first failure aborts. */
-    private void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap, boolean noClear) {
+    void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap, boolean noClear) {
         for (Hwpt h : c.hwpts) {
             if (!h.isDirtyTracking()) {
                 continue;

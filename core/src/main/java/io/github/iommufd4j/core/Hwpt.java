@@ -3,7 +3,9 @@ package io.github.iommufd4j.core;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** QEMU's {@code VFIOIOASHwpt}: a HWPT QEMU allocated. Guarded by the {@link VfioIommufd} lock. */
 final class Hwpt {
@@ -11,8 +13,8 @@ final class Hwpt {
     /** {@code hwpt_flags}: the flags QEMU asked for (never read back from the kernel). */
     final FlagSet<HwptAllocFlag> flags;
     final List<VfioDevice> devices = new ArrayList<>();
-    /** Probe-cache key numbers known to answer EINVAL on this HWPT (null until one does). */
-    java.util.BitSet incompatible;
+    /** Probe-cache keys of devices known to answer EINVAL on this HWPT (null until one does). */
+    private Set<String> incompatible;
 
     Hwpt(int id, FlagSet<HwptAllocFlag> flags) {
         this.id = id;
@@ -22,6 +24,20 @@ final class Hwpt {
     /** {@code iommufd_hwpt_dirty_tracking()}: allocated with DIRTY_TRACKING. */
     boolean isDirtyTracking() {
         return flags.contains(HwptAllocFlag.DIRTY_TRACKING);
+    }
+
+    /** {@link HwptPlacement#NEWEST_FIRST_PROBE_CACHE}: a device with this key answered EINVAL here (null: no key). */
+    boolean knownIncompatible(String probeKey) {
+        return probeKey != null && incompatible != null && incompatible.contains(probeKey);
+    }
+
+    void rememberIncompatible(String probeKey) {
+        if (probeKey != null) {
+            if (incompatible == null) {
+                incompatible = new HashSet<>();
+            }
+            incompatible.add(probeKey);
+        }
     }
 
     static boolean isDirtyTracking(Hwpt hwpt) {

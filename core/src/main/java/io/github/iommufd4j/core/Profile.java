@@ -1,51 +1,104 @@
 package io.github.iommufd4j.core;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * A named set of behaviour choices. Every profile runs the same code; a profile only switches the places
- * where QEMU versions, or this project's {@code safe} policy, differ. {@code docs/profiles.md} states each
- * deviation of {@code safe} with the rule it changes, why, and its cost.
+ * A named composition of policies: one per place where QEMU versions, or this project's {@code safe} profile,
+ * differ. Every profile runs the same QEMU functions; a policy decides only its own question:
  *
- * @param name                  the profile's name, as given on command lines and in reports
- * @param idempotentStartStop   Q-EV-1 (QEMU 10.0): start/stop do nothing when the container is already in the
- *                              requested state
- * @param probeCache            a HWPT that answered EINVAL for a device is not probed again for a device behind
- *                              the same IOMMU instance and group while it lives (fewer calls, same outcomes)
- * @param placeByCapability     a device whose IOMMU reports dirty tracking only joins dirty-tracking HWPTs, so
- *                              it never ends on a HWPT without it when it could have one (changes Q-ATT-4/5/6)
- * @param liveDirtyPagesSupported {@code dirty_pages_supported} is recomputed from the live HWPTs instead of only
- *                              OR-ed (changes Q-ATT-3's OR and Q-DET-3)
- * @param coverEveryDevice      during a session every device is covered by a tracker: VF DMA logging for the
- *                              devices no dirty-tracking HWPT sees, else perpetual dirty for the container; and
- *                              guest memory cannot grow while tracking (changes Q-DT-4)
- * @param keepBitsOnFailedQuery a query reads every HWPT with NO_CLEAR first and clears only after all reads
- *                              succeeded, and a failure reports the bits already gathered (changes Q-DT-3)
- * @param flushBeforeStop       stop, and a detach during a session, first sync the container so no page
- *                              written during the session goes unreported; a failed flush keeps tracking on
- * @param reclaimOrphans        objects whose IOMMU_DESTROY failed are destroyed again after each detach and
- *                              each failed attach
- *                              (QEMU leaks them: Q-DET-2 goes on after a failed DETACH, the destroys get EBUSY)
+ * <ul>
+ *   <li>{@link HwptPlacement}: which existing HWPTs a device tries (Q-ATT-2, Q-ATT-4 to Q-ATT-6);</li>
+ *   <li>{@link DirtyPagesUpkeep}: how {@code dirty_pages_supported} is kept (Q-ATT-3, Q-DET-3);</li>
+ *   <li>{@link TrackerChoice}: which tracker a container uses, and how it is queried and stopped (Q-DT-4);</li>
+ *   <li>{@link StartStopGuard}: whether a container's start/stop in its current state is skipped (Q-DT-1, Q-EV-1);</li>
+ *   <li>{@link OrphanHandling}: what becomes of objects whose destroy failed (Q-DET-2, Q-ATT-10).</li>
+ * </ul>
+ *
+ * <p>Options that only make sense with one choice are parameters of that choice (a query that keeps bits on a
+ * failure exists only with {@link TrackerChoice#coverEveryDevice}), so a profile cannot carry a setting it
+ * ignores. {@code docs/profiles.md} states each deviation of {@code safe} with the rule it changes, why, and its
+ * cost. Build a profile of your own with {@link #builder(String)} or {@link #derive(String)}.
  */
-public record Profile(String name, boolean idempotentStartStop, boolean probeCache, boolean placeByCapability,
-                      boolean liveDirtyPagesSupported, boolean coverEveryDevice, boolean keepBitsOnFailedQuery,
-                      boolean flushBeforeStop, boolean reclaimOrphans) {
-
+public final class Profile {
     /** QEMU as merged with the seed commit (9.1): the default. */
-    public static final Profile QEMU_9_1 = new Profile("qemu-9.1", false, false, false, false, false, false, false, false);
+    public static final Profile QEMU_9_1 = builder("qemu-9.1").build();
 
-    /** QEMU 9.1 with the probe cache on: same outcomes, fewer backend calls. */
-    public static final Profile QEMU_9_1_CACHED = new Profile("qemu-9.1+probe-cache", false, true, false, false, false,
-            false, false, false);
+    /** QEMU 9.1 with the probe cache: same outcomes, fewer backend calls. */
+    public static final Profile QEMU_9_1_CACHED = QEMU_9_1.derive("qemu-9.1+probe-cache")
+            .hwptPlacement(HwptPlacement.NEWEST_FIRST_PROBE_CACHE).build();
 
-    /** QEMU 10.0: start/stop idempotent (Q-EV-1). */
-    public static final Profile QEMU_10_0 = new Profile("qemu-10.0", true, false, false, false, false, false, false, false);
+    /** QEMU 10.0: start/stop idempotent per container (Q-EV-1). */
+    public static final Profile QEMU_10_0 = QEMU_9_1.derive("qemu-10.0")
+            .startStopGuard(StartStopGuard.IDEMPOTENT).build();
 
-    /** This project's policy that loses no dirty page (see {@code docs/profiles.md}). */
-    public static final Profile SAFE = new Profile("safe", true, false, true, true, true, true, true, true);
+    /** This project's policy set that loses no dirty page (see {@code docs/profiles.md}). */
+    public static final Profile SAFE = QEMU_10_0.derive("safe")
+            .hwptPlacement(HwptPlacement.BY_CAPABILITY)
+            .dirtyPagesUpkeep(DirtyPagesUpkeep.LIVE)
+            .tracker(TrackerChoice.coverEveryDevice(true, true))
+            .orphanHandling(OrphanHandling.RECLAIM)
+            .build();
 
     private static final List<Profile> KNOWN = List.of(QEMU_9_1, SAFE, QEMU_9_1_CACHED, QEMU_10_0);
+
+    private final String name;
+    private final HwptPlacement hwptPlacement;
+    private final DirtyPagesUpkeep dirtyPagesUpkeep;
+    private final TrackerChoice tracker;
+    private final StartStopGuard startStopGuard;
+    private final OrphanHandling orphanHandling;
+
+    private Profile(Builder b) {
+        this.name = b.name;
+        this.hwptPlacement = b.hwptPlacement;
+        this.dirtyPagesUpkeep = b.dirtyPagesUpkeep;
+        this.tracker = b.tracker;
+        this.startStopGuard = b.startStopGuard;
+        this.orphanHandling = b.orphanHandling;
+    }
+
+    /** A builder for a profile called {@code name}, starting from QEMU 9.1's policies. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** A builder for a profile called {@code name}, starting from this profile's policies. */
+    public Builder derive(String name) {
+        return new Builder(name).hwptPlacement(hwptPlacement).dirtyPagesUpkeep(dirtyPagesUpkeep).tracker(tracker)
+                .startStopGuard(startStopGuard).orphanHandling(orphanHandling);
+    }
+
+    /** The profile's name, as given on command lines and in reports. */
+    public String name() {
+        return name;
+    }
+
+    /** Which existing HWPTs a device tries. */
+    public HwptPlacement hwptPlacement() {
+        return hwptPlacement;
+    }
+
+    /** How {@code dirty_pages_supported} is kept. */
+    public DirtyPagesUpkeep dirtyPagesUpkeep() {
+        return dirtyPagesUpkeep;
+    }
+
+    /** Which tracker a container uses. */
+    public TrackerChoice tracker() {
+        return tracker;
+    }
+
+    /** Whether a container's start/stop in the requested state is skipped. */
+    public StartStopGuard startStopGuard() {
+        return startStopGuard;
+    }
+
+    /** What becomes of objects whose destroy failed. */
+    public OrphanHandling orphanHandling() {
+        return orphanHandling;
+    }
 
     /** The default profile, {@code qemu-9.1}. */
     public static Profile defaultProfile() {
@@ -70,5 +123,60 @@ public record Profile(String name, boolean idempotentStartStop, boolean probeCac
         }
         throw new IllegalArgumentException("unknown profile '" + name + "'; known: "
                 + KNOWN.stream().map(Profile::name).collect(Collectors.joining(", ")));
+    }
+
+    /** {@code qemu-10.0 [placement NEWEST_FIRST, upkeep STICKY_OR, tracker qemu (Q-DT-4), ...]}. */
+    @Override
+    public String toString() {
+        return name + " [placement " + hwptPlacement + ", dirty_pages_supported " + dirtyPagesUpkeep + ", tracker "
+                + tracker + ", start/stop " + startStopGuard + ", orphans " + orphanHandling + "]";
+    }
+
+    /** Builds a {@link Profile}; every policy starts at QEMU 9.1's. */
+    public static final class Builder {
+        private final String name;
+        private HwptPlacement hwptPlacement = HwptPlacement.NEWEST_FIRST;
+        private DirtyPagesUpkeep dirtyPagesUpkeep = DirtyPagesUpkeep.STICKY_OR;
+        private TrackerChoice tracker = TrackerChoice.qemu();
+        private StartStopGuard startStopGuard = StartStopGuard.EVERY_REQUEST;
+        private OrphanHandling orphanHandling = OrphanHandling.LEAK;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("a profile needs a name");
+            }
+            this.name = name;
+        }
+
+        public Builder hwptPlacement(HwptPlacement value) {
+            this.hwptPlacement = Objects.requireNonNull(value, "hwptPlacement");
+            return this;
+        }
+
+        public Builder dirtyPagesUpkeep(DirtyPagesUpkeep value) {
+            this.dirtyPagesUpkeep = Objects.requireNonNull(value, "dirtyPagesUpkeep");
+            return this;
+        }
+
+        public Builder tracker(TrackerChoice value) {
+            this.tracker = Objects.requireNonNull(value, "tracker");
+            return this;
+        }
+
+        public Builder startStopGuard(StartStopGuard value) {
+            this.startStopGuard = Objects.requireNonNull(value, "startStopGuard");
+            return this;
+        }
+
+        public Builder orphanHandling(OrphanHandling value) {
+            this.orphanHandling = Objects.requireNonNull(value, "orphanHandling");
+            return this;
+        }
+
+        /** The profile. */
+        public Profile build() {
+            return new Profile(this);
+        }
     }
 }

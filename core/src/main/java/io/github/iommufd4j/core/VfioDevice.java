@@ -19,6 +19,11 @@ final class VfioDevice {
     /** DMA logging runs on the device ({@code vbasedev->dirty_tracking}). */
     boolean dmaLoggingStarted;
     MigrationDecision migration;
+    /**
+     * The probe-cache key, {@code iommuInstance + NUL + group}, null when the backend does not name both
+     * ({@link HwptPlacement#NEWEST_FIRST_PROBE_CACHE}).
+     */
+    String probeKey;
 
     VfioDevice(DeviceConfig config) {
         this.config = config;

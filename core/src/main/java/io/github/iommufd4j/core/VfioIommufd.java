@@ -143,6 +143,8 @@ public final class VfioIommufd {
         } catch (IommufdException e) {
             throw VfioException.of("error bind device " + dev.name() + " to iommufd", e);
         }
+        dev.probeKey = dev.bound.iommuInstance() == null || dev.bound.group() == null ? null
+                : dev.bound.iommuInstance() + '\0' + dev.bound.group();
         AddressSpace space = getAddressSpace(dev.config.addressSpaceId());
         try {
             if (!dev.mdev()) {
@@ -153,9 +155,7 @@ public final class VfioIommufd {
             putAddressSpace(space);
             unbindQuietly(dev);
             dev.bound = null;
-            if (profile.reclaimOrphans()) {
-                reclaimOrphansLocked();
-            }
+            profile.orphanHandling().afterRelease(this::reclaimOrphansLocked);
             throw e;
         }
         // Q-ATT-1 step 7: device lists.
@@ -271,13 +271,12 @@ public final class VfioIommufd {
     }
 
     /**
-     * QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. Under
-     * {@link Profile#flushBeforeStop()} a container with logging on is synced first, and a failed flush keeps the
-     * device attached.
+     * QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. When the tracker choice flushes
+     * before a stop, a container with logging on is synced first, and a failed flush keeps the device attached.
      */
     private void detachDevice(VfioDevice dev) {
         Container c = dev.container;
-        if (profile.flushBeforeStop() && c.loggingStarted) {
+        if (profile.tracker().flushesBeforeStop() && c.loggingStarted) {
             VfioException failure = syncContainer(c, wholeMemory());
             if (failure != null) {
                 throw failure;
@@ -291,15 +290,13 @@ public final class VfioIommufd {
         destroyContainerIfEmpty(c);
         putAddressSpace(c.space);
         unbindQuietly(dev);
-        if (profile.reclaimOrphans()) {
-            reclaimOrphansLocked();
-        }
+        profile.orphanHandling().afterRelease(this::reclaimOrphansLocked);
     }
 
     /**
      * Destroys again the objects whose IOMMU_DESTROY failed (a HWPT still held by a device whose DETACH failed is
-     * free once the device is unbound), HWPTs before IOASes. QEMU never does; the {@code safe} profile does it
-     * after every detach and every failed attach ({@link Profile#reclaimOrphans()}).
+     * free once the device is unbound), HWPTs before IOASes. QEMU never does; under {@link OrphanHandling#RECLAIM}
+     * (the {@code safe} profile) it happens after every detach and every failed attach.
      *
      * @return the orphans still alive
      */
@@ -435,7 +432,7 @@ public final class VfioIommufd {
                             + " mapped already");
                 }
             }
-            if (profile.coverEveryDevice() && globalLogging) {
+            if (profile.tracker().fixesMemoryWhileLogging() && globalLogging) {
                 throw new IllegalStateException("guest memory cannot grow during a dirty-tracking session under profile "
                         + profile.name() + ": DMA logging ranges are fixed at start");
             }
@@ -525,7 +522,7 @@ public final class VfioIommufd {
      */
     public void stopDirtyTracking() {
         synchronized (lock) {
-            if (profile.flushBeforeStop() && globalLogging) {
+            if (profile.tracker().flushesBeforeStop() && globalLogging) {
                 IovaRange all = wholeMemory();
                 VfioException failure = all == null ? null : syncLocked(all).failure();
                 if (failure != null) {

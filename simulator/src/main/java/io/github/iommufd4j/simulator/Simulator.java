@@ -1,5 +1,7 @@
 package io.github.iommufd4j.simulator;
 
+import io.github.iommufd4j.core.OrphanHandling;
+
 import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.BackendOptions;
@@ -318,7 +320,7 @@ public final class Simulator {
                     allWarnings.add("clean-up detach of " + name + " failed: " + e.getMessage());
                 }
             }
-            if (profile.reclaimOrphans()) {
+            if (profile.orphanHandling() == OrphanHandling.RECLAIM) {
                 vmm.reclaimOrphans();
             }
             return backend.inventory().map(inv -> inv.liveObjects().stream().map(BackendObject::toString).toList())

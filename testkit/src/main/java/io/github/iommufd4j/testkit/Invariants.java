@@ -1,5 +1,7 @@
 package io.github.iommufd4j.testkit;
 
+import io.github.iommufd4j.core.DirtyPagesUpkeep;
+
 import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.ForwardingIommufdBackend;
@@ -67,7 +69,7 @@ public final class Invariants {
     /** Invariants for a VMM running {@code profile} (which decides how {@code INV-DPS} reads). */
     public Invariants(Profile profile) {
         Objects.requireNonNull(profile, "profile");
-        this.liveDirtyPagesSupported = profile.liveDirtyPagesSupported();
+        this.liveDirtyPagesSupported = profile.dirtyPagesUpkeep() == DirtyPagesUpkeep.LIVE;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.github.iommufd4j.testkit;
 
+import io.github.iommufd4j.core.OrphanHandling;
+
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.core.Profile;
 import io.github.iommufd4j.simulator.scenario.Scenario;
@@ -37,7 +39,7 @@ final class Verdicts {
                                   Profile profile) {
         boolean excused = leakExcused(s, fault);
         return r.violations().stream().filter(v -> !(excused && v.contains("INV-LEAK")
-                && !(profile.reclaimOrphans() && v.startsWith("after the final detach")))).toList();
+                && !((profile.orphanHandling() == OrphanHandling.RECLAIM) && v.startsWith("after the final detach")))).toList();
     }
 
     /** Whether the run leaked only in QEMU's way. */

@@ -1,5 +1,7 @@
 package io.github.iommufd4j.cli.reliability;
 
+import io.github.iommufd4j.core.OrphanHandling;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.iommufd4j.api.BackendOp;
@@ -42,7 +44,7 @@ class ExampleFailNthSweepTest {
                 || s.steps().stream().anyMatch(st -> st instanceof Step.Fault f
                         && (f.op() == BackendOp.DETACH || f.op() == BackendOp.DESTROY));
         return r.violations().stream().filter(v -> !(leakingFault && v.contains("INV-LEAK")
-                && !(profile.reclaimOrphans() && v.startsWith("after the final detach")))).toList();
+                && !(profile.orphanHandling() == OrphanHandling.RECLAIM && v.startsWith("after the final detach")))).toList();
     }
 
     @Test
