@@ -8,11 +8,19 @@ import java.util.Optional;
  * keeps the raw value.
  */
 public enum Errno {
-    EPERM(1), ENOENT(2), EINTR(4), EIO(5), ENXIO(6), E2BIG(7), EBADF(9), EAGAIN(11), ENOMEM(12), EACCES(13),
-    EFAULT(14), EBUSY(16), EEXIST(17), ENODEV(19), EINVAL(22), ENFILE(23), EMFILE(24), ENOTTY(25), ENOSPC(28),
-    ERANGE(34), ENOSYS(38), EOVERFLOW(75), EBADFD(77), EOPNOTSUPP(95), EADDRINUSE(98), ETIMEDOUT(110),
+    EPERM(1, "Operation not permitted"), ENOENT(2, "No such file or directory"), EINTR(4, "Interrupted system call"),
+    EIO(5, "Input/output error"), ENXIO(6, "No such device or address"), E2BIG(7, "Argument list too long"),
+    EBADF(9, "Bad file descriptor"), EAGAIN(11, "Resource temporarily unavailable"), ENOMEM(12, "Cannot allocate memory"),
+    EACCES(13, "Permission denied"), EFAULT(14, "Bad address"), EBUSY(16, "Device or resource busy"),
+    EEXIST(17, "File exists"), ENODEV(19, "No such device"), EINVAL(22, "Invalid argument"),
+    ENFILE(23, "Too many open files in system"), EMFILE(24, "Too many open files"),
+    ENOTTY(25, "Inappropriate ioctl for device"), ENOSPC(28, "No space left on device"),
+    ERANGE(34, "Numerical result out of range"), ENOSYS(38, "Function not implemented"),
+    EOVERFLOW(75, "Value too large for defined data type"), EBADFD(77, "File descriptor in bad state"),
+    EOPNOTSUPP(95, "Operation not supported"), EADDRINUSE(98, "Address already in use"),
+    ETIMEDOUT(110, "Connection timed out"),
     /** A number not listed here. */
-    UNKNOWN(-1);
+    UNKNOWN(-1, "Unknown error");
 
     private static final Errno[] BY_NUMBER = new Errno[128];
 
@@ -25,9 +33,19 @@ public enum Errno {
     }
 
     private final int number;
+    private final String description;
 
-    Errno(int number) {
+    Errno(int number, String description) {
         this.number = number;
+        this.description = description;
+    }
+
+    /**
+     * What glibc's {@code strerror} prints for this errno ({@code "Input/output error"}), as QEMU's messages quote
+     * it; {@code "Unknown error"} for {@link #UNKNOWN}.
+     */
+    public String description() {
+        return description;
     }
 
     /** The Linux errno number ({@code -1} for {@link #UNKNOWN}). */

@@ -14,8 +14,8 @@ final class Container {
     boolean dirtyPagesSupported;
     /** {@code dirty_pages_started} (QEMU 10.0, Q-EV-1): the state the last successful start/stop left. */
     boolean dirtyPagesStarted;
-    /** Guest RAM ranges mapped into this IOAS (by its memory listener), in mapping order. */
-    final List<io.github.iommufd4j.api.IovaRange> mapped = new ArrayList<>();
+    /** Its memory listener is registered: every guest RAM section is mapped into the IOAS (Q-ATT-11). */
+    boolean listening;
     /** Whether the VMM's global dirty logging (log_global_start) is on for this container. */
     boolean loggingStarted;
 

@@ -153,8 +153,9 @@ final class DirtyTracking {
             try {
                 backend.dmaLoggingStop(d.devId());
             } catch (IommufdException e) {
+                // Section 7: QEMU prints the negative errno and strerror's text.
                 diagnostics.accept(new Diagnostic(Diagnostic.Level.WARNING, d.name() + ": Failed to stop DMA logging, err "
-                        + e.errnoNumber() + " (" + e.errno() + ")", d.name()));
+                        + -e.errnoNumber() + " (" + e.errno().description() + ")", d.name()));
             }
             d.dmaLoggingStarted = false;
         }

@@ -6,6 +6,7 @@ import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,13 @@ public final class VfioIommufd {
     private static final System.Logger LOG = System.getLogger(VfioIommufd.class.getName());
     /** The highest guest physical address: guests have at most 52 address bits. */
     private static final long MAX_GUEST_ADDRESS = (1L << 52) - 1;
+
+    /** Q-HP-1: QEMU's answer to device_add while a migration runs. */
+    public static final String DEVICE_ADD_WHILE_MIGRATING = "device_add not allowed while migrating";
+    /** Q-HP-1: QEMU's answer to device_del while a migration runs. */
+    public static final String DEVICE_DEL_WHILE_MIGRATING = "device_del not allowed while migrating";
+    /** Q-DT-7: a stop while dirty tracking is not started is refused with no call. */
+    public static final String NOT_STARTED = "dirty tracking is not started";
 
     private final Object lock = new Object();
     private final IommufdBackend backend;
@@ -111,19 +119,19 @@ public final class VfioIommufd {
      * container), then the migration decision (section 5). On failure every step is undone in reverse (Q-ATT-10)
      * and a {@link VfioException} carries QEMU's message and the errno of the call that failed.
      *
-     * @throws IllegalStateException when a device of that name is attached already, or dirty tracking is started
-     *                               (QEMU refuses device_add during a migration)
+     * @throws VfioException          with {@value #DEVICE_ADD_WHILE_MIGRATING} and no errno while dirty tracking is
+     *                                  started (Q-HP-1: a migration runs; no backend call is made)
+     * @throws IllegalStateException   when a device of that name is attached already
      */
     public void attach(DeviceConfig config) {
         Objects.requireNonNull(config, "config");
         synchronized (lock) {
+            if (globalLogging) {
+                throw new VfioException(DEVICE_ADD_WHILE_MIGRATING, null, null);
+            }
             VfioDevice existing = devices.get(config.name());
             if (existing != null && existing.attached()) {
                 throw new IllegalStateException("device " + config.name() + " is attached already");
-            }
-            if (globalLogging) {
-                // QEMU refuses device_add while a migration runs, and dirty logging only runs during one.
-                throw new IllegalStateException("device_add not allowed while migrating (dirty tracking is started)");
             }
             VfioDevice dev = new VfioDevice(config);
             if (existing != null) {
@@ -210,6 +218,7 @@ public final class VfioIommufd {
         try {
             registerMemoryListener(c);
         } catch (RuntimeException e) {
+            // Q-ATT-11: DETACH, DESTROY the HWPT, unmap every section, DESTROY the IOAS.
             detachFromContainer(dev, c);
             dev.container = null;
             destroyContainerIfEmpty(c);
@@ -238,18 +247,24 @@ public final class VfioIommufd {
     }
 
     /**
-     * A new container's memory listener: every guest RAM range mapped; a failure unmaps what was mapped and
-     * fails the attach ("memory listener initialization failed").
+     * Q-ATT-11: a new container's memory listener maps every guest RAM section, ascending (FlatView order). A
+     * failed IOAS_MAP is remembered (the first only) and the remaining sections are still mapped; the attach then
+     * fails with it ("memory listener initialization failed"), and the caller undoes the attach.
      */
     private void registerMemoryListener(Container c) {
+        c.listening = true;
+        VfioException first = null;
         for (IovaRange r : memory) {
             try {
                 backend.ioasMap(c.ioasId, r.iova(), r.length());
-                c.mapped.add(r);
             } catch (IommufdException e) {
-                unmapAll(c);
-                throw VfioException.of("memory listener initialization failed", e);
+                if (first == null) {
+                    first = VfioException.of("memory listener initialization failed", e);
+                }
             }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -259,6 +274,8 @@ public final class VfioIommufd {
      * Unassigns a device: Q-DET-1 to Q-DET-3. A DETACH failure is reported, not fatal (Q-DET-2).
      *
      * @throws IllegalStateException when no device of that name is attached
+     * @throws VfioException         with {@value #DEVICE_DEL_WHILE_MIGRATING} and no errno while dirty tracking is
+     *                               started (Q-HP-1: a migration runs; no backend call is made)
      */
     public void detach(String name) {
         synchronized (lock) {
@@ -266,23 +283,19 @@ public final class VfioIommufd {
             if (dev == null || !dev.attached()) {
                 throw new IllegalStateException("device " + name + " is not attached");
             }
+            if (globalLogging) {
+                throw new VfioException(DEVICE_DEL_WHILE_MIGRATING, null, null);
+            }
             detachDevice(dev);
         }
     }
 
     /**
-     * QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. When the tracker choice flushes
-     * before a stop, a container with logging on is synced first, and a failed flush keeps the device attached.
+     * QEMU's {@code iommufd_cdev_detach}: lists, container, address space, unbind. It never stops DMA logging
+     * (Q-DT-7): a device only leaves while no migration runs (Q-HP-1), or when its own realize fails.
      */
     private void detachDevice(VfioDevice dev) {
         Container c = dev.container;
-        if (profile.tracker().flushesBeforeStop() && c.loggingStarted) {
-            VfioException failure = syncContainer(c, wholeMemory());
-            if (failure != null) {
-                throw failure;
-            }
-        }
-        stopDmaLoggingOnDetach(dev);
         attachedDevices.remove(dev);
         c.devices.remove(dev);
         detachFromContainer(dev, c);
@@ -319,12 +332,6 @@ public final class VfioIommufd {
         });
     }
 
-    private void stopDmaLoggingOnDetach(VfioDevice dev) {
-        if (dev.dmaLoggingStarted) {
-            dirtyTracking.stopDmaLogging(List.of(dev));
-        }
-    }
-
     /** QEMU's {@code iommufd_cdev_detach_container}: DETACH (Q-DET-2), then leave the HWPT (Q-DET-1). */
     private void detachFromContainer(VfioDevice dev, Container c) {
         try {
@@ -353,12 +360,19 @@ public final class VfioIommufd {
         c.space.containers.remove(c);
     }
 
-    /** The memory listener's unregistration: every range it mapped is unmapped, failures only traced. */
+    /**
+     * The memory listener's unregistration: every guest RAM section is unmapped, ascending, failures only traced
+     * (a section a failed registration never mapped answers ENOENT, Q-ATT-11). Nothing for a container whose
+     * listener was never registered (its device's attach failed first).
+     */
     private void unmapAll(Container c) {
-        for (IovaRange r : c.mapped) {
+        if (!c.listening) {
+            return;
+        }
+        for (IovaRange r : memory) {
             unmapQuietly(c, r);
         }
-        c.mapped.clear();
+        c.listening = false;
     }
 
     private void unmapQuietly(Container c, IovaRange r) {
@@ -440,19 +454,26 @@ public final class VfioIommufd {
             for (Container c : allContainersOldestFirst()) {
                 try {
                     backend.ioasMap(c.ioasId, iova, length);
-                    c.mapped.add(r);
                     done.add(c);
                 } catch (IommufdException e) {
                     for (Container d : done) {
-                        d.mapped.remove(r);
                         unmapQuietly(d, r);
                     }
                     throw VfioException.of("vfio_container_dma_map(ioas " + c.ioasId + ", iova 0x"
                             + Long.toHexString(iova) + ", size 0x" + Long.toHexString(length) + ") failed", e);
                 }
             }
-            memory.add(r);
+            addInAddressOrder(r);
         }
+    }
+
+    /** Guest memory is kept as QEMU's FlatView orders its sections: ascending guest address. */
+    private void addInAddressOrder(IovaRange r) {
+        int i = 0;
+        while (i < memory.size() && Long.compareUnsigned(memory.get(i).iova(), r.iova()) < 0) {
+            i++;
+        }
+        memory.add(i, r);
     }
 
     /** Removes guest RAM: IOAS_UNMAP from every container; failures are reported, not fatal. */
@@ -463,9 +484,6 @@ public final class VfioIommufd {
                 throw new IllegalArgumentException("no guest memory range " + r + " was mapped");
             }
             for (Container c : allContainersOldestFirst()) {
-                if (!c.mapped.remove(r)) {
-                    continue;
-                }
                 try {
                     backend.ioasUnmap(c.ioasId, iova, length);
                 } catch (IommufdException e) {
@@ -476,7 +494,7 @@ public final class VfioIommufd {
         }
     }
 
-    /** Guest RAM ranges, in the order they were added. */
+    /** Guest RAM ranges, ascending by address (QEMU's FlatView order). */
     public List<IovaRange> memory() {
         synchronized (lock) {
             return List.copyOf(memory);
@@ -486,12 +504,16 @@ public final class VfioIommufd {
     // ------------------------------------------------------------------------------------------------ dirty tracking
 
     /**
-     * QEMU's {@code log_global_start}: starts each container's tracker, oldest container first (listener
-     * order); on a failure the containers that log are stopped again in reverse, tracking is off, and the start
-     * fails with {@code vfio: Could not start dirty page tracking - ...}.
+     * QEMU's {@code log_global_start}: starts each container's tracker, oldest container first (listener order,
+     * Q-DT-6); on a failure the containers that log are stopped again in reverse, tracking is off, and the start
+     * fails with {@code vfio: Could not start dirty page tracking - ...}. A start while tracking is started makes
+     * no call and succeeds (Q-DT-7: QEMU's memory layer never passes it to VFIO).
      */
     public void startDirtyTracking() {
         synchronized (lock) {
+            if (globalLogging) {
+                return;
+            }
             List<Container> containers = allContainersOldestFirst();
             for (int i = 0; i < containers.size(); i++) {
                 Container c = containers.get(i);
@@ -517,12 +539,19 @@ public final class VfioIommufd {
     }
 
     /**
-     * QEMU's {@code log_global_stop}: stops each container's tracker. Failures do not stop the others; the
-     * first one is thrown at the end ({@code vfio: Could not stop dirty page tracking - ...}).
+     * QEMU's {@code log_global_stop}: stops each container's tracker, newest container first (reverse listener
+     * order, Q-DT-6). Failures do not stop the others; the first one is thrown at the end
+     * ({@code vfio: Could not stop dirty page tracking - ...}).
+     *
+     * @throws VfioException with {@value #NOT_STARTED} and no errno, and no backend call, when tracking is not
+     *                       started (Q-DT-7: QEMU only stops logging that is on)
      */
     public void stopDirtyTracking() {
         synchronized (lock) {
-            if (profile.tracker().flushesBeforeStop() && globalLogging) {
+            if (!globalLogging) {
+                throw new VfioException(NOT_STARTED, null, null);
+            }
+            if (profile.tracker().flushesBeforeStop()) {
                 IovaRange all = wholeMemory();
                 VfioException failure = all == null ? null : syncLocked(all).failure();
                 if (failure != null) {
@@ -531,7 +560,7 @@ public final class VfioIommufd {
             }
             globalLogging = false;
             VfioException first = null;
-            for (Container c : allContainersOldestFirst()) {
+            for (Container c : allContainersNewestFirst()) {
                 try {
                     dirtyTracking.stop(c, List.copyOf(c.devices));
                 } catch (VfioException e) {
@@ -646,12 +675,20 @@ public final class VfioIommufd {
     public record SyncResult(List<IovaRange> dirtyRuns, VfioException failure) {
     }
 
+    /** Every container in memory-listener registration order (creation order). */
     private List<Container> allContainersOldestFirst() {
         List<Container> all = new ArrayList<>();
         for (AddressSpace s : spaces) {
             all.addAll(s.containers);
         }
         all.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+        return all;
+    }
+
+    /** Every container in reverse listener order: {@code log_global_stop}'s order (Q-DT-6). */
+    private List<Container> allContainersNewestFirst() {
+        List<Container> all = allContainersOldestFirst();
+        Collections.reverse(all);
         return all;
     }
 

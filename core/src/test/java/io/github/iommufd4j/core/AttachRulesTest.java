@@ -301,4 +301,40 @@ class AttachRulesTest {
         assertThat(h.onlyContainer().dirtyPagesSupported()).isTrue();
         h.assertBackendMatchesCore();
     }
+
+    @Test
+    @DisplayName("Q-ATT-11: a failed IOAS_MAP is remembered, the other sections are still mapped, then DETACH, DESTROY HWPT, unmap every section, DESTROY IOAS")
+    void qAtt11_listenerMapFailure() {
+        TestHost h = new TestHost().device("d0", TestHost.DIRTY);
+        h.vmm.mapMemory(0x1000000, 0x400000);
+        h.vmm.mapMemory(0x2000000, 0x100000);
+        h.calls();
+        h.mock.failNth(BackendOp.IOAS_MAP, 1, Errno.ENOMEM);
+        assertThatThrownBy(() -> h.attach("d0")).isInstanceOfSatisfying(VfioException.class, e -> {
+            assertThat(e.qemuMessage()).isEqualTo("memory listener initialization failed");
+            assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
+        });
+        List<BackendCall> calls = h.fullCalls();
+        assertThat(calls).extracting(c -> c.op() + "=" + (c.ok() ? "ok" : c.result().name())).containsExactly(
+                "BIND=ok", "GET_HW_INFO=ok", "IOAS_ALLOC=ok", "HWPT_ALLOC=ok", "ATTACH=ok",
+                "IOAS_MAP=ENOMEM", "IOAS_MAP=ok",
+                "DETACH=ok", "DESTROY=ok", "IOAS_UNMAP=ENOENT", "IOAS_UNMAP=ok", "DESTROY=ok", "UNBIND=ok");
+        assertThat(calls.get(5).args()).containsEntry("iova", "0x1000000");
+        assertThat(calls.get(6).args()).containsEntry("iova", "0x2000000");
+        assertThat(h.topology().containers()).isEmpty();
+        assertThat(h.mock.liveObjects()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("Section 1, FlatView order: a new container maps guest memory in ascending address order, whatever order it was added in")
+    void flatViewOrder() {
+        TestHost h = new TestHost().device("d0", TestHost.DIRTY);
+        h.vmm.mapMemory(0x2000000, 0x100000);
+        h.vmm.mapMemory(0x1000000, 0x400000);
+        h.calls();
+        h.attach("d0");
+        assertThat(h.fullCalls()).filteredOn(c -> c.op() == BackendOp.IOAS_MAP).extracting(c -> c.args().get("iova"))
+                .containsExactly("0x1000000", "0x2000000");
+        assertThat(h.vmm.memory()).extracting(io.github.iommufd4j.api.IovaRange::iova).containsExactly(0x1000000L, 0x2000000L);
+    }
 }

@@ -43,22 +43,89 @@ class DirtyTrackingRulesTest {
     }
 
     @Test
-    @DisplayName("Q-DT-1: qemu-9.1 starts twice (no idempotence); Q-EV-1 (qemu-10.0) skips a start already done")
+    @DisplayName("Q-DT-1 / Q-EV-1: after a failed stop, qemu-9.1 starts the HWPT again (clearing its bits); qemu-10.0 skips it")
     void qDt1_idempotenceIsAProfileOption() {
-        TestHost q91 = new TestHost().withMemory().device("a", TestHost.DIRTY);
-        q91.attach("a");
-        q91.vmm.startDirtyTracking();
-        q91.calls();
-        q91.vmm.startDirtyTracking();
-        assertThat(q91.calls()).containsExactly("SET_DIRTY_TRACKING=ok");
+        for (Profile p : List.of(Profile.QEMU_9_1, Profile.QEMU_10_0)) {
+            TestHost h = new TestHost(p).withMemory().device("a", TestHost.DIRTY);
+            h.attach("a");
+            h.vmm.startDirtyTracking();
+            h.mock.failNth(BackendOp.SET_DIRTY_TRACKING, 1, Errno.EIO);
+            assertThatThrownBy(h.vmm::stopDirtyTracking).isInstanceOf(VfioException.class);
+            h.mock.dmaWrite(h.vmm.devId("a"), M, PAGE); // tracking is still enabled in the HWPT (Q-DT-2)
+            h.calls();
+            h.vmm.startDirtyTracking();
+            if (p == Profile.QEMU_9_1) {
+                assertThat(h.calls()).as(p.name()).containsExactly("SET_DIRTY_TRACKING=ok");
+                assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).as(p.name()).isEmpty(); // K-SDT-4
+            } else {
+                assertThat(h.calls()).as(p.name()).isEmpty();
+                assertThat(h.onlyContainer().dirtyPagesStarted()).isTrue();
+                assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).as(p.name())
+                        .containsExactly(new IovaRange(M, PAGE));
+            }
+        }
+    }
 
-        TestHost q10 = new TestHost(Profile.QEMU_10_0).withMemory().device("a", TestHost.DIRTY);
-        q10.attach("a");
-        q10.vmm.startDirtyTracking();
-        q10.calls();
-        q10.vmm.startDirtyTracking();
-        assertThat(q10.calls()).isEmpty();
-        assertThat(q10.onlyContainer().dirtyPagesStarted()).isTrue();
+    @Test
+    @DisplayName("Q-DT-7: a repeated start makes no call and succeeds in every profile, and the page written in between is reported")
+    void qDt7_repeatedStartMakesNoCall() {
+        for (Profile p : Profile.known()) {
+            TestHost h = new TestHost(p).withMemory().device("a", TestHost.DIRTY);
+            h.attach("a");
+            h.vmm.startDirtyTracking();
+            h.mock.dmaWrite(h.vmm.devId("a"), M, PAGE);
+            h.calls();
+            h.vmm.startDirtyTracking();
+            assertThat(h.calls()).as(p.name()).isEmpty();
+            assertThat(h.vmm.sync(M, TestHost.MEMORY_LENGTH).dirtyRuns()).as(p.name()).containsExactly(new IovaRange(M, PAGE));
+        }
+    }
+
+    @Test
+    @DisplayName("Q-DT-7: a stop while tracking is not started fails with no call, also after a start that failed")
+    void qDt7_stopWhileNotStartedFails() {
+        for (Profile p : Profile.known()) {
+            TestHost h = new TestHost(p).withMemory().device("a", TestHost.DIRTY);
+            h.attach("a");
+            h.calls();
+            assertThatThrownBy(h.vmm::stopDirtyTracking).as(p.name()).isInstanceOfSatisfying(VfioException.class, e -> {
+                assertThat(e.qemuMessage()).isEqualTo("dirty tracking is not started");
+                assertThat(e.errno()).isNull();
+            });
+            assertThat(h.calls()).as(p.name()).isEmpty();
+            h.mock.failNth(BackendOp.SET_DIRTY_TRACKING, 1, Errno.ENOMEM);
+            assertThatThrownBy(h.vmm::startDirtyTracking).isInstanceOf(VfioException.class);
+            h.calls();
+            assertThatThrownBy(h.vmm::stopDirtyTracking).as(p.name()).isInstanceOf(VfioException.class)
+                    .hasMessage("dirty tracking is not started");
+            assertThat(h.calls()).as(p.name()).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("Q-DT-6: start goes over the containers oldest first, stop newest first")
+    void qDt6_stopInReverseListenerOrder() {
+        TestHost h = new TestHost().withMemory().device("d0", TestHost.DIRTY)
+                .device(new DeviceSpec("d1", TestHost.PLAIN, false, true, true, true));
+        h.attach("d0");
+        h.vmm.attach(new DeviceConfig("d1", "d1", OnOffAuto.AUTO, OnOffAuto.ON, true)); // behind a vIOMMU: its own container
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.calls()).containsExactly("SET_DIRTY_TRACKING=ok", "DMA_LOGGING_START=ok");
+        h.vmm.stopDirtyTracking();
+        assertThat(h.calls()).containsExactly("DMA_LOGGING_STOP=ok", "SET_DIRTY_TRACKING=ok");
+    }
+
+    @Test
+    @DisplayName("Section 7: a failed DMA logging stop warns with the negative errno and strerror's text")
+    void dmaLoggingStopWarningText() {
+        TestHost h = new TestHost().withMemory().device(new DeviceSpec("v", TestHost.PLAIN, false, true, true, true));
+        h.attach("v");
+        h.vmm.startDirtyTracking();
+        h.mock.failNth(BackendOp.DMA_LOGGING_STOP, 1, Errno.EIO);
+        h.vmm.stopDirtyTracking();
+        assertThat(h.warnings()).containsExactly("v: Failed to stop DMA logging, err -5 (Input/output error)");
+        assertThat(h.dev("v").dmaLoggingStarted()).isFalse();
     }
 
     @Test
@@ -253,15 +320,39 @@ class DirtyTrackingRulesTest {
     }
 
     @Test
-    @DisplayName("No attach while dirty tracking is started: QEMU refuses device_add during a migration")
-    void noAttachWhileLogging() {
-        TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("v", TestHost.DIRTY);
-        h.attach("a");
+    @DisplayName("Q-HP-1: no device_add and no device_del while a migration runs: no call, errno null, QEMU's texts")
+    void qHp1_noHotPlugWhileMigrating() {
+        for (Profile p : Profile.known()) {
+            TestHost h = new TestHost(p).withMemory().device("a", TestHost.DIRTY).device("v", TestHost.DIRTY);
+            h.attach("a");
+            h.vmm.startDirtyTracking();
+            h.calls();
+            assertThatThrownBy(() -> h.attach("v")).as(p.name()).isInstanceOfSatisfying(VfioException.class, e -> {
+                assertThat(e.qemuMessage()).isEqualTo("device_add not allowed while migrating");
+                assertThat(e.errno()).isNull();
+            });
+            assertThatThrownBy(() -> h.vmm.detach("a")).as(p.name()).isInstanceOfSatisfying(VfioException.class, e -> {
+                assertThat(e.qemuMessage()).isEqualTo("device_del not allowed while migrating");
+                assertThat(e.errno()).isNull();
+            });
+            assertThat(h.calls()).as(p.name()).isEmpty();
+            assertThat(h.topology().devices()).extracting(Snapshots.DeviceView::name).containsExactly("a");
+            assertThat(h.dev("a").attached()).isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("Q-HP-1 / Q-DT-7: a device with running DMA logging stays through the migration; after it, detach sends no DMA_LOGGING_STOP")
+    void qDt7_unplugNeverStopsDmaLogging() {
+        TestHost h = new TestHost().withMemory().device(new DeviceSpec("d0", TestHost.PLAIN, false, true, true, true));
+        h.attach("d0");
         h.vmm.startDirtyTracking();
         h.calls();
-        assertThatThrownBy(() -> h.attach("v")).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("device_add not allowed while migrating");
+        assertThatThrownBy(() -> h.vmm.detach("d0")).hasMessage("device_del not allowed while migrating");
         assertThat(h.calls()).isEmpty();
-        assertThat(h.topology().devices()).extracting(Snapshots.DeviceView::name).containsExactly("a");
+        h.vmm.stopDirtyTracking();
+        assertThat(h.calls()).containsExactly("DMA_LOGGING_STOP=ok");
+        h.vmm.detach("d0");
+        assertThat(h.calls()).doesNotContain("DMA_LOGGING_STOP=ok");
     }
 }

@@ -311,8 +311,19 @@ public final class Simulator {
             return new DirtyReport(oracle.writtenPages(), oracle.reportedPages(), lost);
         }
 
-        /** Detaches every device still attached (faults cleared first) and lists what the backend still holds. */
+        /**
+         * Ends the VM: a migration still running is cancelled (dirty tracking stopped; a failure only noted), then
+         * every device still attached is detached (faults were cleared before), and what the backend still holds
+         * is listed.
+         */
         private List<String> cleanUp() {
+            if (vmm.dirtyTrackingStarted()) {
+                try {
+                    vmm.stopDirtyTracking();
+                } catch (RuntimeException e) {
+                    allWarnings.add("clean-up stop of dirty tracking failed: " + e.getMessage());
+                }
+            }
             for (String name : vmm.attachedDeviceNames()) {
                 try {
                     vmm.detach(name);
