@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "iommufd4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "QEMU's iommufd HWPT and dirty-tracking rules, simulated on pluggable backends.",
-        subcommands = {SimulateCommand.class, BackendsCommand.class, ProbeCommand.class, TckCommand.class,
+        subcommands = {SimulateCommand.class, CompareCommand.class, BackendsCommand.class, ProbeCommand.class, TckCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ran", "1:internal error", "2:invalid scenario or arguments",
@@ -36,7 +36,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of simulate, backends, probe, tck");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of simulate, compare, backends, probe, tck");
     }
 
     /** Runs the command line and exits with its status. */

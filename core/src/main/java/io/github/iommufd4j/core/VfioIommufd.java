@@ -51,7 +51,7 @@ public final class VfioIommufd {
     /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
     private final List<BackendObject> orphans = new ArrayList<>();
     private final List<Consumer<Diagnostic>> listeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<IovaRange>> dirtyListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<DirtyRun>> dirtyListeners = new CopyOnWriteArrayList<>();
     private final Autodomains autodomains;
     private final DirtyTracking dirtyTracking;
     private long nextSequence = 1;
@@ -98,10 +98,10 @@ public final class VfioIommufd {
     }
 
     /**
-     * Registers a listener for every IOVA run a query reports dirty: those of {@link #sync} and those of the
-     * flushes the {@code safe} profile makes before a stop or a detach.
+     * Registers a listener for every run a query reports dirty: those of {@link #sync} and those of the flush
+     * that a tracker choice may make before a stop.
      */
-    public void addDirtyListener(Consumer<IovaRange> listener) {
+    public void addDirtyListener(Consumer<DirtyRun> listener) {
         dirtyListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -192,6 +192,9 @@ public final class VfioIommufd {
      */
     private void attachToSomeContainer(VfioDevice dev, AddressSpace space) {
         for (Container c : List.copyOf(space.containers)) {
+            if (profile.containerPlacement().skips(dev, c)) {
+                continue;
+            }
             try {
                 attachToContainer(dev, c);
                 dev.container = c;
@@ -206,7 +209,7 @@ public final class VfioIommufd {
         } catch (IommufdException e) {
             throw VfioException.of("Failed to allocate ioas", e);
         }
-        Container c = new Container(ioasId, nextSequence++, space);
+        Container c = new Container(ioasId, nextSequence++, space, ContainerPlacement.dirtyCapable(dev));
         space.containers.add(0, c);
         try {
             attachToContainer(dev, c);
@@ -638,8 +641,9 @@ public final class VfioIommufd {
             DirtyTracking.Query q = dirtyTracking.query(c, List.copyOf(c.devices), part);
             for (IovaRange run : q.runs()) {
                 out.add(run);
-                for (Consumer<IovaRange> l : dirtyListeners) {
-                    l.accept(run);
+                DirtyRun reported = new DirtyRun(run, q.perpetual());
+                for (Consumer<DirtyRun> l : dirtyListeners) {
+                    l.accept(reported);
                 }
             }
             if (q.failure() != null) {

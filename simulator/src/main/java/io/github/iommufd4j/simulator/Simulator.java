@@ -18,6 +18,7 @@ import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.BackendCall;
 import io.github.iommufd4j.core.DeviceConfig;
 import io.github.iommufd4j.core.Diagnostic;
+import io.github.iommufd4j.simulator.oracle.DirtyCosts;
 import io.github.iommufd4j.simulator.oracle.LostPageOracle;
 import io.github.iommufd4j.core.Profile;
 import io.github.iommufd4j.api.RecordingBackend;
@@ -125,7 +126,8 @@ public final class Simulator {
                 : scenario.backend() != null ? scenario.backend() : Scenario.DEFAULT_BACKEND;
         Profile profile;
         try {
-            profile = Profile.named(options.profile() != null ? options.profile() : scenario.profileOrDefault());
+            profile = options.composedProfile() != null ? options.composedProfile()
+                    : Profile.named(options.profile() != null ? options.profile() : scenario.profileOrDefault());
         } catch (IllegalArgumentException e) {
             throw new SimulationException(e.getMessage(), e);
         }
@@ -158,7 +160,7 @@ public final class Simulator {
             this.recording = new RecordingBackend(backend);
             this.vmm = new VfioIommufd(recording, profile, scenario.pageSize());
             this.oracle = new LostPageOracle(scenario.pageSize());
-            vmm.addDirtyListener(oracle::reported);
+            vmm.addDirtyListener(run -> oracle.reported(run.range(), run.perpetual()));
             vmm.addDiagnosticListener(d -> {
                 if (d.level() == Diagnostic.Level.WARNING) {
                     stepWarnings.add(d.text());
@@ -177,6 +179,7 @@ public final class Simulator {
             for (int i = 0; i < scenario.steps().size(); i++) {
                 Step step = scenario.steps().get(i);
                 StepReport report = runStep(i, step);
+                oracle.endSync();
                 steps.add(report);
                 observer.afterStep(i, step, report, vmm);
             }
@@ -189,12 +192,13 @@ public final class Simulator {
             recording.drain();
             Snapshots.Topology topology = vmm.snapshot();
             DirtyReport dirty = dirtyReport();
+            DirtyCosts costs = oracle.costs(); // the clean-up is the VM's end, not the scenario's: not counted
             List<String> leaked = cleanUp();
             observer.afterCleanUp(vmm, backend);
             SimulationReport report = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
                     profile.name(), backendName, steps, containers(topology), devices(topology),
                     List.copyOf(allWarnings), dirty, leaked);
-            return new SimulationResult(report, topology);
+            return new SimulationResult(report, topology, costs);
         }
 
         private void createDevices() {

@@ -53,7 +53,7 @@ class CoreOnKernelIT {
                 warnings.add(d.text());
             }
         });
-        vmm.addDirtyListener(reported::add);
+        vmm.addDirtyListener(r -> reported.add(r.range()));
         vmm.mapMemory(MEM, MEM_LENGTH);
     }
 
