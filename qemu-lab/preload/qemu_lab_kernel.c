@@ -16,7 +16,9 @@
  * Wire protocol (text, one line each way, strictly alternating under a mutex):
  *   library -> lab   "Q <OP> key=value ..."   a request; the lab answers one line:
  *   lab -> library   "ok key=value ..."  or  "err <errno number>"
- *   library -> lab   "E <OP> key=value ..."   an event; no answer.
+ *   library -> lab   "E <OP> key=value ..."   an event (a call answered here); the lab acknowledges it with
+ *                                            "ok" before QEMU goes on, so the lab's log keeps QEMU's order
+ *                                            across the socket and QMP.
  * Numbers are decimal or 0x hex; bitmaps come back as runs "runs=<first bit>:<count>,...".
  *
  * Environment (read once, then removed so that children such as the `exec:` migration command do not
@@ -177,7 +179,7 @@ static char *vformat(const char *kind, const char *op, const char *fmt, va_list 
     return line;
 }
 
-/* An event: no answer expected. */
+/* An event: QEMU waits for the lab's acknowledgement, so the lab records it before QEMU's next step. */
 static void event(const char *op, const char *fmt, ...)
 {
     va_list ap;
@@ -188,7 +190,7 @@ static void event(const char *op, const char *fmt, ...)
         return;
     }
     pthread_mutex_lock(&wire);
-    if (write_all(line, strlen(line)) < 0) {
+    if (write_all(line, strlen(line)) < 0 || read_line() < 0) {
         pthread_mutex_unlock(&wire);
         die("lost the lab's socket while reporting %s", op);
     }

@@ -211,10 +211,7 @@ public final class LabKernel implements AutoCloseable {
         try (LineChannel lines = new LineChannel(channel)) {
             String line;
             while ((line = lines.readLine()) != null) {
-                String reply = handleLine(line);
-                if (reply != null) {
-                    lines.writeLine(reply);
-                }
+                lines.writeLine(handleLine(line));
             }
         } catch (IOException e) {
             if (server.isOpen()) {
@@ -223,7 +220,7 @@ public final class LabKernel implements AutoCloseable {
         }
     }
 
-    /** Handles one line of the library: the answer for a request, null for an event. Visible for tests. */
+    /** Handles one line of the library and returns the answer ({@code ok} for an event). Visible for tests. */
     String handleLine(String line) {
         long mark = log.mark();
         String reply = decodeAndAnswer(line);
@@ -235,7 +232,7 @@ public final class LabKernel implements AutoCloseable {
         String[] parts = line.split(" ");
         if (parts.length < 2 || !(parts[0].equals("Q") || parts[0].equals("E"))) {
             record(LabEntry.Kind.ERROR, "PROTOCOL", Map.of("line", line), "bad line");
-            return line.startsWith("Q ") ? "err " + Errno.EIO.number() : null;
+            return "err " + Errno.EIO.number();
         }
         boolean request = parts[0].equals("Q");
         String op = parts[1];
@@ -244,13 +241,13 @@ public final class LabKernel implements AutoCloseable {
             int eq = parts[i].indexOf('=');
             if (eq <= 0) {
                 record(LabEntry.Kind.ERROR, "PROTOCOL", Map.of("line", line), "bad argument '" + parts[i] + "'");
-                return request ? "err " + Errno.EIO.number() : null;
+                return "err " + Errno.EIO.number();
             }
             a.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
         }
         if (!request) {
             event(op, a);
-            return null;
+            return "ok"; // the library waits for it: QEMU goes on only once the event is in the log
         }
         try {
             return "ok" + answer(op, new Args(op, a));

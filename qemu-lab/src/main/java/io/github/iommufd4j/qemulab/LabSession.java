@@ -117,14 +117,24 @@ public final class LabSession implements AutoCloseable {
                     .collect(Collectors.joining(",")));
             qemu = QemuProcess.start(commandLine(qmpPath), env, workDir);
             kernel.awaitConnections(1, config.timeout(), qemu::isAlive);
+            LabEntry hello = log.await(0, e -> e.is(LabEntry.Kind.KERNEL, "HELLO"), config.timeout(),
+                    "the scripted kernel's hello");
+            // QEMU connects to the QMP socket while parsing its options, but greets only once its main loop runs,
+            // after the cold-plugged devices were realized and the machine reset.
             SocketChannel ch = acceptQmp(qmpServer);
-            long beforeQmp = log.mark();
             qmp = Qmp.open(ch, log, config.timeout());
             long ready = (System.nanoTime() - qemu.startNanos()) / 1000;
-            List<LabEntry> before = log.entries().subList(0, (int) beforeQmp);
+            List<LabEntry> all = log.entries();
+            LabEntry lastBeforeQmp = hello;
+            for (LabEntry e : all) {
+                if (e.kind() == LabEntry.Kind.LAB) {
+                    break;
+                }
+                lastBeforeQmp = e;
+            }
             long offset = (log.startNanos() - qemu.startNanos()) / 1000; // log time -> process time
-            long connected = before.get(0).micros() + offset;            // the library's HELLO
-            long realized = before.get(before.size() - 1).micros() + offset;
+            long connected = hello.micros() + offset;
+            long realized = lastBeforeQmp.micros() + offset;
             timings = new Timings(connected, realized, ready);
         } catch (IOException e) {
             throw new LabException("cannot listen for QMP on " + qmpPath + ": " + e.getMessage(), e);

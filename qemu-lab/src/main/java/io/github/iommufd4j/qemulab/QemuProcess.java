@@ -1,9 +1,8 @@
 package io.github.iommufd4j.qemulab;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,9 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One QEMU process: started with a command line and environment, its stderr captured line by line with QEMU's
+ * One QEMU process: started with a command line and environment, its stderr captured with QEMU's
  * {@code "qemu-system-x86_64: "} prefix stripped, and always killed: by {@link #close}, or by a JVM shutdown hook
  * for processes still alive when the JVM exits.
+ *
+ * <p>stderr goes to a file, not a pipe: QEMU writes it unbuffered, so whatever it printed before answering a QMP
+ * command is in the file when the answer arrives, and {@link #stderr()} read after a command sees it all (a pipe
+ * drained by a thread of ours could lag behind).
  */
 public final class QemuProcess implements AutoCloseable {
     /** The prefix QEMU puts before its errors and warnings. */
@@ -29,46 +32,34 @@ public final class QemuProcess implements AutoCloseable {
 
     private final Process process;
     private final List<String> command;
-    private final List<String> stderr = new ArrayList<>();
-    private final Thread stderrReader;
+    private final Path stderrFile;
     private final long startNanos;
 
-    private QemuProcess(Process process, List<String> command, long startNanos) {
+    private QemuProcess(Process process, List<String> command, Path stderrFile, long startNanos) {
         this.process = process;
         this.command = List.copyOf(command);
+        this.stderrFile = stderrFile;
         this.startNanos = startNanos;
-        this.stderrReader = new Thread(this::readStderr, "qemu-lab-stderr-" + process.pid());
-        stderrReader.setDaemon(true);
-        stderrReader.start();
     }
 
-    /** Starts {@code command} in {@code workDir} with {@code env} added to the JVM's environment. */
+    /**
+     * Starts {@code command} in {@code workDir} with {@code env} added to the JVM's environment; stderr goes to
+     * {@code workDir/stderr.log}.
+     */
     public static QemuProcess start(List<String> command, Map<String, String> env, Path workDir) {
+        Path err = workDir.resolve("stderr.log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().putAll(env);
         long t0 = System.nanoTime();
         try {
             Process p = pb.start();
             LIVE.add(p);
-            return new QemuProcess(p, command, t0);
+            return new QemuProcess(p, command, err, t0);
         } catch (IOException e) {
             throw new LabException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void readStderr() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                synchronized (stderr) {
-                    stderr.add(line.startsWith(PREFIX) ? line.substring(PREFIX.length()) : line);
-                    stderr.notifyAll();
-                }
-            }
-        } catch (IOException ignored) {
-            // the process went away
         }
     }
 
@@ -96,33 +87,42 @@ public final class QemuProcess implements AutoCloseable {
         return process.isAlive() ? null : process.exitValue();
     }
 
-    /** The stderr lines so far, prefix stripped. */
+    /** The complete stderr lines so far, prefix stripped. */
     public List<String> stderr() {
-        synchronized (stderr) {
-            return List.copyOf(stderr);
+        String text;
+        try {
+            text = Files.readString(stderrFile, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return List.of();
         }
+        int end = text.lastIndexOf('\n');
+        if (end < 0) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String line : text.substring(0, end).split("\n", -1)) {
+            out.add(line.startsWith(PREFIX) ? line.substring(PREFIX.length()) : line);
+        }
+        return out;
     }
 
     /** Waits until stderr has a line containing {@code text}; returns it, or null on timeout. */
     public String awaitStderr(String text, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (stderr) {
-            while (true) {
-                for (String l : stderr) {
-                    if (l.contains(text)) {
-                        return l;
-                    }
+        while (true) {
+            for (String l : stderr()) {
+                if (l.contains(text)) {
+                    return l;
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return null;
-                }
-                try {
-                    stderr.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
+            }
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
     }
@@ -131,7 +131,6 @@ public final class QemuProcess implements AutoCloseable {
     public Integer waitFor(Duration timeout) {
         try {
             if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                stderrReader.join(1000);
                 return process.exitValue();
             }
             return null;
@@ -156,7 +155,6 @@ public final class QemuProcess implements AutoCloseable {
         }
         try {
             process.waitFor(10, TimeUnit.SECONDS);
-            stderrReader.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

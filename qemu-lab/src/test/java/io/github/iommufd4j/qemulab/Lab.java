@@ -37,6 +37,28 @@ final class Lab {
         return start(LabConfig.of(devices).coldPlug(coldPlugged));
     }
 
+    /** The backend calls among {@code entries}, each as {@code "ATTACH(devId 1, ptId 3) = ok"}. */
+    static List<String> calls(List<LabEntry> entries) {
+        return LabLog.backendCalls(entries).stream().map(LabEntry::toString).toList();
+    }
+
+    /** The ops of the kernel's own answers among {@code entries}, config space accesses left out. */
+    static List<String> kernelOps(List<LabEntry> entries) {
+        return LabLog.ofKind(entries, LabEntry.Kind.KERNEL).stream().map(LabEntry::op)
+                .filter(op -> !op.startsWith("CONFIG_") && !op.equals("HELLO")).toList();
+    }
+
+    /** Backend calls and the device state changes, each as its string, in order. */
+    static List<String> callsAndStates(List<LabEntry> entries) {
+        return entries.stream().filter(e -> e.kind() == LabEntry.Kind.BACKEND
+                || e.is(LabEntry.Kind.KERNEL, "MIG_DEVICE_STATE")).map(LabEntry::toString).toList();
+    }
+
+    /** The error entries of a run: unknown calls, protocol errors. */
+    static List<LabEntry> errors(LabSession s) {
+        return LabLog.ofKind(s.log().entries(), LabEntry.Kind.ERROR);
+    }
+
     /** Prints a block of the log, for the record of what QEMU did (the README's facts come from these). */
     static void print(String title, List<LabEntry> entries) {
         System.out.println("=== " + title);
