@@ -1,6 +1,6 @@
 package io.github.iommufd4j.qemulab;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,8 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** (e) Devices QEMU refuses to migrate: the blockers of query-migrate, the error of migrate, enable-migration. */
 class BlockerLabIT {
 
-    @BeforeAll
-    static void lab() {
+    @BeforeEach
+    void lab() {
         Lab.installation();
     }
 

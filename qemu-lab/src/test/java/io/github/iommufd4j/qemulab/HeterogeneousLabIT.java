@@ -1,6 +1,6 @@
 package io.github.iommufd4j.qemulab;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,8 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** (b) Q-ATT-5 on the real QEMU: a plain device after a dirty-capable one, and the reverse order. */
 class HeterogeneousLabIT {
 
-    @BeforeAll
-    static void lab() {
+    @BeforeEach
+    void lab() {
         Lab.installation();
     }
 

@@ -1,6 +1,6 @@
 package io.github.iommufd4j.qemulab;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** (c) Hot-plug over QMP, and unplug: device_del, then the guest's eject through the PIIX4 register. */
 class HotplugLabIT {
 
-    @BeforeAll
-    static void lab() {
+    @BeforeEach
+    void lab() {
         Lab.installation();
     }
 

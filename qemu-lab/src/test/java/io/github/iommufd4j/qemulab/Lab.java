@@ -14,6 +14,8 @@ final class Lab {
     /** An IOMMU without dirty tracking, of the same family (so HWPTs can be shared one way). */
     static final IommuSpec PLAIN = LabDevice.labIommu("iommu-plain", "default", false);
 
+    private static boolean toldWhy;
+
     private Lab() {
     }
 
@@ -23,6 +25,11 @@ final class Lab {
         if (a.installation().isEmpty()) {
             if (Boolean.getBoolean("qemulab.required")) {
                 fail("qemulab.required=true but the lab cannot run: " + a.reason());
+            }
+            if (!toldWhy) {
+                toldWhy = true;
+                System.err.println("[qemu-lab] skipping the lab tests: " + a.reason()
+                        + " (run qemu-lab/run, or pass -Dqemulab.required=true to fail instead)");
             }
             Assumptions.assumeTrue(false, "skipped, the lab cannot run here: " + a.reason());
         }

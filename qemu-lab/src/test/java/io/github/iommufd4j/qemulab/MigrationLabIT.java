@@ -1,6 +1,6 @@
 package io.github.iommufd4j.qemulab;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -14,8 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MigrationLabIT {
 
-    @BeforeAll
-    static void lab() {
+    @BeforeEach
+    void lab() {
         Lab.installation();
     }
 

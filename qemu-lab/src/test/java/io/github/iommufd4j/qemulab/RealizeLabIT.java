@@ -1,6 +1,6 @@
 package io.github.iommufd4j.qemulab;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,8 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** (a) What QEMU 10.0.2 does to the kernel when it realizes one dirty-capable vfio-pci device, and the memory it maps. */
 class RealizeLabIT {
 
-    @BeforeAll
-    static void lab() {
+    @BeforeEach
+    void lab() {
         Lab.installation();
     }
 
