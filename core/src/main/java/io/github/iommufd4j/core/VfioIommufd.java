@@ -47,6 +47,8 @@ public final class VfioIommufd {
     private final Map<String, VfioDevice> devices = new LinkedHashMap<>();
     /** QEMU's global {@code vfio_device_list}: attached devices, newest first. */
     private final List<VfioDevice> attachedDevices = new ArrayList<>();
+    /** Q-MIG-4's count of the attached devices that initialised migration, kept as devices come and go. */
+    private final MigratableDevices migratable = new MigratableDevices();
     private final List<IovaRange> memory = new ArrayList<>();
     /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
     private final List<BackendObject> orphans = new ArrayList<>();
@@ -300,6 +302,7 @@ public final class VfioIommufd {
     private void detachDevice(VfioDevice dev) {
         Container c = dev.container;
         attachedDevices.remove(dev);
+        migratable.remove(dev);
         c.devices.remove(dev);
         detachFromContainer(dev, c);
         dev.container = null;
@@ -415,8 +418,9 @@ public final class VfioIommufd {
 
     /** Section 5: the migration decision at realize; a fatal row (enable-migration=on) fails the attach. */
     private void realizeMigration(VfioDevice dev) {
-        MigrationRules.Outcome o = MigrationRules.decide(dev, attachedDevices);
+        MigrationRules.Outcome o = MigrationRules.decide(dev, migratable);
         dev.migrationInitialized = o.migrationInitialized();
+        migratable.add(dev);
         dev.vfDirtyPagesSupported = o.migrationInitialized() && dev.bound.features().dmaLogging();
         dev.migration = o.decision();
         for (String w : o.warnings()) {
