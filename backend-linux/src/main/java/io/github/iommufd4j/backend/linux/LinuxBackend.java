@@ -370,39 +370,13 @@ final class LinuxBackend implements IommufdBackend {
     public synchronized void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
         String args = "hwpt " + hwptId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + pageSize
                 + (noClear ? ", NO_CLEAR" : "");
-        long words = checkedBitmapWords("GET_DIRTY_BITMAP(" + args + ")", length, pageSize, into);
+        long words = java.util.Objects.requireNonNull(into, "into").requireCapacity("GET_DIRTY_BITMAP(" + args + ")", length, pageSize);
         checkOpen();
         try (NativeRegion bitmap = sys.allocate(Math.max(8, words * 8))) {
             NativeStruct s = GetDirtyBitmap.encode(hwptId, iova, length, pageSize, noClear, bitmap.address());
             call(BackendOp.GET_DIRTY_BITMAP, args, GetDirtyBitmap.REQUEST, s);
             orInto(bitmap, words, into);
         }
-    }
-
-    /**
-     * The number of 64-bit words the kernel writes for {@code length} bytes at {@code pageSize}:
-     * {@code ceil(ceil(length / pageSize) / 64)}. Checked against {@code into} before any native call.
-     * A page size of zero gives 0 words (the kernel answers EINVAL itself).
-     */
-    static long checkedBitmapWords(String what, long length, long pageSize, DirtyBitmap into) {
-        java.util.Objects.requireNonNull(into, "into");
-        if (pageSize == 0) {
-            return 0;
-        }
-        if (pageSize < 0) {
-            throw new IllegalArgumentException(what + ": page size " + Long.toUnsignedString(pageSize) + " is not usable");
-        }
-        long pages = Long.divideUnsigned(length, pageSize) + (Long.remainderUnsigned(length, pageSize) != 0 ? 1 : 0);
-        long words = (pages >>> 6) + ((pages & 63) != 0 ? 1 : 0);
-        if (words > DirtyBitmap.MAX_WORDS) {
-            throw new IllegalArgumentException(what + ": " + Long.toUnsignedString(pages) + " pages need " + words
-                    + " bitmap words, more than a DirtyBitmap holds (" + DirtyBitmap.MAX_WORDS + ")");
-        }
-        if (Long.compareUnsigned(into.bitCount(), pages) < 0) {
-            throw new IllegalArgumentException(what + ": the range has " + Long.toUnsignedString(pages)
-                    + " pages but the bitmap holds only " + into.bitCount() + " bits");
-        }
-        return words;
     }
 
     private static void orInto(NativeRegion bitmap, long words, DirtyBitmap into) {
@@ -438,7 +412,7 @@ final class LinuxBackend implements IommufdBackend {
     @Override
     public synchronized void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         String args = "dev " + devId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + pageSize;
-        long words = checkedBitmapWords("DMA_LOGGING_REPORT(" + args + ")", length, pageSize, into);
+        long words = java.util.Objects.requireNonNull(into, "into").requireCapacity("DMA_LOGGING_REPORT(" + args + ")", length, pageSize);
         VfioDevice v = vfioDevice(BackendOp.DMA_LOGGING_REPORT, devId, args);
         try (NativeRegion bitmap = sys.allocate(Math.max(8, words * 8))) {
             callOn(v.fd(), BackendOp.DMA_LOGGING_REPORT, args, VfioFeature.REQUEST,

@@ -434,10 +434,10 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     public synchronized void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear,
                                             DirtyBitmap into) {
         Objects.requireNonNull(into, "into");
-        requireCapacity(into, length, pageSize);
         BackendOp op = BackendOp.GET_DIRTY_BITMAP;
         String args = "hwpt " + hwptId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + hex(pageSize)
                 + (noClear ? ", NO_CLEAR" : "");
+        into.requireCapacity(op + "(" + args + ")", length, pageSize);
         begin(op, args);
         Hwpt hwpt = pagingHwpt(op, args, hwptId);                                           // K-GDB-2
         if (length == 0) {
@@ -513,9 +513,9 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
     @Override
     public synchronized void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         Objects.requireNonNull(into, "into");
-        requireCapacity(into, length, pageSize);
         BackendOp op = BackendOp.DMA_LOGGING_REPORT;
         String args = "dev " + devId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + hex(pageSize);
+        into.requireCapacity(op + "(" + args + ")", length, pageSize);
         begin(op, args);
         Device dev = loggingDevice(op, args, devId);
         if (length == 0 || pageSize == 0) {
@@ -1004,17 +1004,6 @@ public final class MockBackend implements IommufdBackend, DeviceProvisioning, Dm
 
     private static IommufdException fail(BackendOp op, String args, Errno errno, String hint) {
         return new IommufdException(op, args, errno, errno.number(), hint);
-    }
-
-    private static void requireCapacity(DirtyBitmap into, long length, long pageSize) {
-        if (pageSize == 0) {
-            return;
-        }
-        long pages = Long.divideUnsigned(length, pageSize) + (Long.remainderUnsigned(length, pageSize) != 0 ? 1 : 0);
-        if (pages < 0 || into.bitCount() < pages) {
-            throw new IllegalArgumentException("bitmap of " + into.bitCount() + " bits is too small for "
-                    + Long.toUnsignedString(pages) + " pages (" + hex(length) + " bytes at page size " + hex(pageSize) + ")");
-        }
     }
 
     private static String names(Set<Device> devices) {
