@@ -218,7 +218,7 @@ class HwptAllocTest extends MockTestSupport {
 
     @Test
     void iopteLargerThanTheHostPageIsEinval() {
-        IommuSpec big = new IommuSpec("big0", "default", true, true, MEM, IommuSpec.MOCK_APERTURE_LAST, 2 * PAGE);
+        IommuSpec big = new IommuSpec("big0", "default", true, true, MEM, APERTURE_LAST, 2 * PAGE);
         int ioas = be.ioasAlloc();
         BoundDevice dev = device("vf0", big);
         assertErrno(Errno.EINVAL, () -> be.hwptAlloc(dev.devId(), ioas, HwptAllocFlag.none()));

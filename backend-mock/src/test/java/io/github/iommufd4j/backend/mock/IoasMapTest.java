@@ -5,7 +5,6 @@ import io.github.iommufd4j.api.BoundDevice;
 import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.HwptAllocFlag;
-import io.github.iommufd4j.api.IommuSpec;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +64,7 @@ class IoasMapTest extends MockTestSupport {
     void map_lengthNotAMultipleOfTheIoasAlignmentIsEinval() {
         int ioas = ioasWithMockDomain();
         assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, MEM, 0x400));
-        be.ioasMap(ioas, MEM, IommuSpec.MOCK_IOPTE_SIZE);
+        be.ioasMap(ioas, MEM, IOPTE_SIZE);
     }
 
     @Test
@@ -78,9 +77,9 @@ class IoasMapTest extends MockTestSupport {
     void map_outsideADomainApertureIsEinval() {
         int ioas = ioasWithMockDomain();
         assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, MEM - PAGE, PAGE));
-        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, IommuSpec.MOCK_APERTURE_LAST + 1, PAGE));
-        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, IommuSpec.MOCK_APERTURE_LAST + 1 - PAGE, 2 * PAGE));
-        be.ioasMap(ioas, IommuSpec.MOCK_APERTURE_LAST + 1 - PAGE, PAGE);
+        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, APERTURE_LAST + 1, PAGE));
+        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, APERTURE_LAST + 1 - PAGE, 2 * PAGE));
+        be.ioasMap(ioas, APERTURE_LAST + 1 - PAGE, PAGE);
     }
 
     @Test
