@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * One open {@code /dev/iommu} as the backend and its device sources call it: an ioctl on it or on a device fd,
  * its errno turned into an {@link IommufdException} that names the call and says what the errno usually means
- * ({@code docs/reference/kernel-uapi.md}, section 3). The native calls themselves are {@link Ioctls}'.
+ * (the per-command rules of {@code docs/reference/kernel-uapi.md}). The native calls themselves are {@link Ioctls}'.
  */
 final class KernelCalls {
     final Ioctls sys;
@@ -43,7 +43,7 @@ final class KernelCalls {
         return new IommufdException(op, args, Errno.ofNumber(errno), errno, hint(op, Errno.ofNumber(errno)));
     }
 
-    /** What an errno usually means for a command (kernel-uapi.md section 3). */
+    /** What an errno usually means for a command (K-ALLOC-6, K-DES-2, K-ATT-2 in {@code docs/reference/kernel-uapi.md}). */
     static String hint(BackendOp op, Errno e) {
         return switch (e) {
             case ENOTTY -> "the kernel does not know this command (too old, or not built with it)";

@@ -21,7 +21,7 @@ import java.util.Optional;
 
 /**
  * {@code source=selftest}: devices of the kernel's selftest mock ({@code CONFIG_IOMMUFD_TEST},
- * {@code IOMMU_TEST_CMD}; section 4 of the kernel contract in {@code docs/reference/kernel-uapi.md}). Devices are
+ * {@code IOMMU_TEST_CMD}; "The kernel's selftest mock" in {@code docs/reference/kernel-uapi.md}). Devices are
  * specified first ({@link SelftestProvisioning}) and made at {@link #bind}: {@code MOCK_DOMAIN_FLAGS} makes,
  * binds and attaches a mock device to a private parking IOAS this source allocates on first use. (Made
  * earlier, the device would hold kernel ids while the API says it is not bound.) {@link SelftestDmaSimulation}

@@ -228,7 +228,10 @@ final class MockKernel implements IommufdBackend {
         return new HostIommuDevice(dev.name(), HwInfoType.SELFTEST.code(), caps, data);
     }
 
-    /** K-ALLOC-3 to K-ALLOC-7, in the order of {@code iommufd_hwpt_alloc} and {@code iommufd_hwpt_paging_alloc}. */
+    /**
+     * K-ALLOC-3, K-ALLOC-4, K-ALLOC-5, K-ALLOC-6, K-ALLOC-7, in the order of {@code iommufd_hwpt_alloc} and
+     * {@code iommufd_hwpt_paging_alloc}.
+     */
     @Override
     public synchronized int hwptAlloc(int devId, int ptId, FlagSet<HwptAllocFlag> flags) {
         Objects.requireNonNull(flags, "flags");
@@ -268,7 +271,7 @@ final class MockKernel implements IommufdBackend {
                 flags.contains(HwptAllocFlag.NEST_PARENT), false).id;
     }
 
-    /** K-ATT-1 to K-ATT-4; an mdev is an access on an IOAS instead. */
+    /** K-ATT-1, K-ATT-2, K-ATT-3, K-ATT-4; an mdev is an access on an IOAS instead. */
     @Override
     public synchronized int attach(int devId, int ptId) {
         Call call = begin(BackendOp.ATTACH, CallArguments.attach(devId, ptId));
@@ -381,7 +384,7 @@ final class MockKernel implements IommufdBackend {
 
     // ---------------------------------------------------------------- dirty tracking
 
-    /** K-SDT-2 to K-SDT-4. */
+    /** K-SDT-2, K-SDT-3, K-SDT-4. */
     @Override
     public synchronized void setDirtyTracking(int hwptId, boolean enable) {
         Call call = begin(BackendOp.SET_DIRTY_TRACKING, CallArguments.setDirtyTracking(hwptId, enable));
@@ -392,7 +395,10 @@ final class MockKernel implements IommufdBackend {
         dirty.setTracking(hwpt, enable);                                                    // K-SDT-4
     }
 
-    /** K-GDB-2 to K-GDB-7, in the order of {@code iommufd_check_iova_range} and {@code iopt_read_and_clear_dirty_data}. */
+    /**
+     * K-GDB-2, K-GDB-3, K-GDB-4, K-GDB-5, then K-GDB-6 and K-GDB-7 in the {@link DirtyLog}, in the order of
+     * {@code iommufd_check_iova_range} and {@code iopt_read_and_clear_dirty_data}.
+     */
     @Override
     public synchronized void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear,
                                             DirtyBitmap into) {
