@@ -21,9 +21,9 @@ import java.util.Optional;
  * {@code K-...}), with every ability: {@link DeviceProvisioning}, {@link DmaSimulation}, {@link ObjectInventory}
  * and {@link FaultInjection}.
  *
- * <p>It is assembled from two pieces. The kernel's checks are {@link MockKernel}'s, one method per command over
- * named parts (the {@link ObjectTable} and its ids, {@link Ioas}, {@link DomainRules}, {@link DirtyLog},
- * {@link MockProvisioning}, {@link MockDmaSimulation}); fault injection is the api's {@link FaultInjectingBackend}
+ * <p>It is assembled from two pieces. The kernel's checks are {@code MockKernel}'s, one method per command over
+ * named parts (the {@code ObjectTable} and its ids, {@code Ioas}, {@code DomainRules}, {@code DirtyLog},
+ * {@code MockProvisioning}, {@code MockDmaSimulation}); fault injection is the api's {@link FaultInjectingBackend}
  * in front of it, the same decorator any backend can be given. Calls pass through that decorator, which counts
  * them and may fail one before the kernel sees it; {@link #failNth}, {@link #clearFaults} and {@link #callCounts}
  * are shorthands for {@code faultInjection().orElseThrow()}.
