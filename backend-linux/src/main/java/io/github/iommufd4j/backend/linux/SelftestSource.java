@@ -38,7 +38,6 @@ final class SelftestSource implements DeviceSource {
 
     private final KernelCalls kernel;
     private final ObjectTable objects;
-    private final Object lock;
     /** Devices specified by createDevice, by name. */
     private final Map<String, DeviceSpec> specs = new LinkedHashMap<>();
     private final SelftestProvisioning provisioning;
@@ -59,7 +58,6 @@ final class SelftestSource implements DeviceSource {
         }
         this.kernel = kernel;
         this.objects = objects;
-        this.lock = lock;
         this.provisioning = new SelftestProvisioning(this, lock);
         this.dma = new SelftestDmaSimulation(kernel, objects, this, lock);
     }
