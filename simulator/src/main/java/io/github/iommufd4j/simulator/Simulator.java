@@ -8,6 +8,7 @@ import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.BackendUnavailableException;
 import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DeviceSpec;
+import io.github.iommufd4j.api.FaultInjectingBackend;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackendProvider;
@@ -131,10 +132,18 @@ public final class Simulator {
         } catch (IllegalArgumentException e) {
             throw new SimulationException(e.getMessage(), e);
         }
-        try (IommufdBackend backend = opener != null ? opener.apply(backendName)
-                : openByName(backendName, options.backendOptions())) {
+        try (IommufdBackend backend = withFaultInjection(opener != null ? opener.apply(backendName)
+                : openByName(backendName, options.backendOptions()))) {
             return new Run(scenario, profile, backendName, backend, observer).execute();
         }
+    }
+
+    /**
+     * {@code opened} itself when it injects faults of its own, else {@code opened} behind a
+     * {@link FaultInjectingBackend}, so that {@code fault} steps run in front of any backend.
+     */
+    private static IommufdBackend withFaultInjection(IommufdBackend opened) {
+        return opened.faultInjection().isPresent() ? opened : new FaultInjectingBackend(opened);
     }
 
     /** One run: the state of a simulation in progress. */
@@ -271,8 +280,7 @@ public final class Simulator {
                 vmm.unmapMemory(u.iova(), u.length());
                 oracle.forget(new IovaRange(u.iova(), u.length()));
             } else if (step instanceof Step.Fault f) {
-                backend.faultInjection().orElseThrow(() -> new UnsupportedOperationException(
-                        "backend '" + backendName + "' cannot inject faults")).failNth(f.op(), f.nth(), f.errno());
+                backend.faultInjection().orElseThrow().failNth(f.op(), f.nth(), f.errno());
             } else {
                 throw new IllegalArgumentException("unknown step " + step);
             }
