@@ -1,13 +1,9 @@
 package io.github.iommufd4j.simulator.io;
 
-import com.fasterxml.jackson.annotation.JsonAutoDetect;
-import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import java.io.UncheckedIOException;
@@ -19,11 +15,7 @@ import java.io.UncheckedIOException;
  * indentation and a final newline.
  */
 public final class ReportJson {
-    /** Writes and reads reports; {@code isOk()} and the like are no keys of the format. */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    private static final ObjectWriter WRITER = MAPPER.writer(prettyPrinter());
+    private static final ObjectWriter WRITER = Formats.REPORT.writer(prettyPrinter());
 
     private ReportJson() {
     }
@@ -44,7 +36,7 @@ public final class ReportJson {
      */
     public static SimulationReport read(String json) {
         try {
-            return MAPPER.readValue(json, SimulationReport.class);
+            return Formats.REPORT.readValue(json, SimulationReport.class);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not a JSON report: " + e.getMessage(), e);
         }
