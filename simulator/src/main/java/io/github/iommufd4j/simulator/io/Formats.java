@@ -1,8 +1,11 @@
 package io.github.iommufd4j.simulator.io;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -10,12 +13,16 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.github.iommufd4j.core.OnOffAuto;
 import io.github.iommufd4j.simulator.scenario.Scenario;
 import java.io.IOException;
@@ -27,16 +34,31 @@ import java.util.regex.Pattern;
 
 /**
  * The Jackson configuration of {@code docs/reference/scenario-format.md}: how scenarios are read (YAML or
- * JSON), and how reports are written and read (JSON). The records carry their own binding
+ * JSON) and written (YAML), and how reports are written and read (JSON). The records carry their own binding
  * (names, required keys, defaults); this adds what the format says about scalars: integers in decimal or
  * {@code 0x} hex, {@code on}/{@code off}/{@code auto}, and no coercion between strings, numbers and booleans.
  */
 final class Formats {
     private static final Pattern INTEGER = Pattern.compile("[+-]?(0[xX][0-9a-fA-F]+|0|[1-9][0-9]*)");
+    private static final StdScalarSerializer<Long> HEX = new StdScalarSerializer<>(Long.class) {
+        @Override
+        public void serialize(Long value, JsonGenerator g, SerializerProvider p) throws IOException {
+            g.writeNumber("0x" + Long.toHexString(value));
+        }
+    };
     /** Reads YAML scenarios. */
     static final ObjectMapper YAML = scenarioReader(new YAMLFactory());
     /** Reads JSON scenarios. */
     static final ObjectMapper JSON = scenarioReader(new JsonFactory());
+    /** Writes scenarios as YAML: plain scalars where YAML reads them back as the same strings, hex addresses. */
+    static final ObjectMapper YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES, YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER, YAMLGenerator.Feature.USE_NATIVE_TYPE_ID).build())
+            .registerModule(scalars().addSerializer(Long.class, HEX).addSerializer(long.class, HEX))
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+            .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     /** Writes and reads reports; {@code isOk()} and the like are no keys of the format. */
     static final ObjectMapper REPORT = new ObjectMapper()
             .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
@@ -71,9 +93,11 @@ final class Formats {
         return ProblemCollector.install(m);
     }
 
-    /** {@code on}, {@code off}, {@code auto}: read from strings or YAML's on/off booleans. */
+    /** {@code on}, {@code off}, {@code auto}: written as strings, read from strings or YAML's on/off booleans. */
     private static SimpleModule scalars() {
-        return new SimpleModule().addDeserializer(OnOffAuto.class, new StdScalarDeserializer<>(OnOffAuto.class) {
+        SimpleModule scalars = new SimpleModule();
+        scalars.setMixInAnnotation(OnOffAuto.class, Spelled.class);
+        return scalars.addDeserializer(OnOffAuto.class, new StdScalarDeserializer<>(OnOffAuto.class) {
             @Override
             public OnOffAuto deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
                 Optional<OnOffAuto> v = p.currentToken().isScalarValue() ? OnOffAuto.ofSpelling(p.getText())
@@ -81,6 +105,12 @@ final class Formats {
                 return v.isPresent() ? v.get() : (OnOffAuto) ctxt.handleUnexpectedToken(OnOffAuto.class, p);
             }
         });
+    }
+
+    /** {@link OnOffAuto} is core's, free of Jackson: this mix-in writes it as its spelling. */
+    private interface Spelled {
+        @JsonValue
+        String spelling();
     }
 
     /** An integer in decimal or {@code 0x} hex, written as a number or as a string (JSON has no hex). */
