@@ -76,15 +76,16 @@ class BrokenScenarioTest {
     }
 
     @org.junit.jupiter.api.Test
-    void problemsOfHowThePartsFitAreReportedWithTheOthersOnceEveryPartCouldBeRead() {
+    void problemsOfHowThePartsFitAndAnUnknownBackendAreReportedWithTheOthersOnceEveryPartCouldBeRead() {
         Cli.Result r = Cli.run("simulate", "--format", "json", DIR + "unknown-key-and-dangling.json");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().lines()).containsExactly(
-                DIR + "unknown-key-and-dangling.json:3:31: iommus[0].colour: unknown key; expected one of id, family,"
+                DIR + "unknown-key-and-dangling.json:3:14: backend: unknown backend 'qemu'; expected one of linux, mock",
+                DIR + "unknown-key-and-dangling.json:4:31: iommus[0].colour: unknown key; expected one of id, family,"
                         + " dirtyTracking, nestParent",
-                DIR + "unknown-key-and-dangling.json:4:40: devices[0].iommu: unknown IOMMU 'smmu9'; expected one of"
+                DIR + "unknown-key-and-dangling.json:5:40: devices[0].iommu: unknown IOMMU 'smmu9'; expected one of"
                         + " iommu0",
-                DIR + "unknown-key-and-dangling.json:5:24: steps[0].attach: unknown device 'vf1'; expected one of vf0");
+                DIR + "unknown-key-and-dangling.json:6:24: steps[0].attach: unknown device 'vf1'; expected one of vf0");
     }
 
     @org.junit.jupiter.api.Test

@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Reads scenario files ({@code docs/reference/scenario-format.md}) with Jackson databind: YAML for
@@ -31,12 +33,20 @@ public final class ScenarioParser {
 
     /** Reads and checks the scenario in {@code file}; the file is named in messages as given here. */
     public ParsedScenario parse(Path file) {
+        return parse(file, s -> List.of());
+    }
+
+    /**
+     * Reads and checks the scenario in {@code file}, {@code moreChecks} (a caller's own, such as a known backend)
+     * reported with the other problems of the file.
+     */
+    public ParsedScenario parse(Path file, Function<Scenario, List<ScenarioProblem>> moreChecks) {
         String name = file.toString();
         if (Formats.readerFor(name) == null) {
-            return parse(name, ""); // rejected by its name, unread
+            return parse(name, "", moreChecks); // rejected by its name, unread
         }
         try {
-            return parse(name, Files.readString(file, StandardCharsets.UTF_8));
+            return parse(name, Files.readString(file, StandardCharsets.UTF_8), moreChecks);
         } catch (IOException e) {
             throw unreadable(name, e);
         }
@@ -44,6 +54,11 @@ public final class ScenarioParser {
 
     /** Reads and checks a scenario from {@code content}, its syntax chosen by the extension of {@code fileName}. */
     public ParsedScenario parse(String fileName, String content) {
+        return parse(fileName, content, s -> List.of());
+    }
+
+    private ParsedScenario parse(String fileName, String content,
+                                 Function<Scenario, List<ScenarioProblem>> moreChecks) {
         ObjectMapper mapper = Formats.readerFor(fileName);
         if (mapper == null) {
             throw new ScenarioException(fileName + ": unknown file type; expected a .yaml, .yml or .json file");
@@ -52,9 +67,9 @@ public final class ScenarioParser {
         try {
             FilePositions positions = FilePositions.scan(mapper.getFactory(), content, problems);
             Scenario scenario = bind(mapper, fileName, content, new ProblemCollector(positions, problems));
-            for (ScenarioProblem p : scenario == null ? List.<ScenarioProblem>of() : ScenarioValidator.validate(scenario)) {
-                problems.add(new Problem(positions.valueAt(p.path()), p.path(), p.message()));
-            }
+            Stream<ScenarioProblem> checks = scenario == null ? Stream.empty()
+                    : Stream.concat(ScenarioValidator.validate(scenario).stream(), moreChecks.apply(scenario).stream());
+            checks.forEach(p -> problems.add(new Problem(positions.valueAt(p.path()), p.path(), p.message())));
             if (!problems.isEmpty()) {
                 throw new ScenarioException(problems.stream().sorted(Problem.FILE_ORDER).map(p -> p.format(fileName))
                         .toList());
