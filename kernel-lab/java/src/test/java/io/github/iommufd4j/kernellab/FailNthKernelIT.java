@@ -80,6 +80,8 @@ class FailNthKernelIT {
   static final String UNMAP_NAME = "IOAS_UNMAP 2 MiB (no domain left)";
   static final String DESTROY_IOAS_NAME = "DESTROY ioas";
   static final String UNBIND_NAME = "unbind: DESTROY stdev";
+  static final String MDEV_BIND_NAME = "mdev: VFIO_DEVICE_BIND_IOMMUFD (mtty)";
+  static final String MDEV_ATTACH_NAME = "mdev: VFIO_DEVICE_ATTACH_IOMMUFD_PT to an IOAS with 2 MiB mapped (mtty)";
 
   static {
     // {min, max}: exact where the count is deterministic; a range where it is not (kernfs inode numbers for a
@@ -102,11 +104,13 @@ class FailNthKernelIT {
     EXPECTED_FAILSLAB.put(UNMAP_NAME, Expect.exactly("ENOENT"));
     EXPECTED_FAILSLAB.put(DESTROY_IOAS_NAME, Expect.exactly(""));
     EXPECTED_FAILSLAB.put(UNBIND_NAME, Expect.exactly("ok ok"));
+    EXPECTED_FAILSLAB.put(MDEV_BIND_NAME, Expect.exactly("ENOMEM ok"));
+    EXPECTED_FAILSLAB.put(MDEV_ATTACH_NAME, Expect.exactly("ENOENT"));
   }
 
   /** One call to fail, prepared on a fresh fd. */
   record Call(int ioFd, long request, Memory template, Function<Memory, List<Long>> outputs, boolean outputsAreNewIds,
-              Runnable reset, List<Pointer[]> mappings) {}
+              Runnable reset, List<Pointer[]> mappings, List<Integer> deviceFds) {}
 
   /** A named call and how to build the state it runs in. */
   record Scenario(String name, Function<Integer, Call> prepare) {}
@@ -126,6 +130,10 @@ class FailNthKernelIT {
 
   @AfterAll
   static void restore() throws IOException {
+    if (sweepMdev != null) {
+      Mtty.remove(sweepMdev);
+      sweepMdev = null;
+    }
     if (FailNth.available()) {
       FailNth.restoreDefaults();
     }
@@ -146,6 +154,8 @@ class FailNthKernelIT {
     int ioas;
     int hwpt;
     final List<Pointer[]> mappings = new ArrayList<>();
+    final List<Integer> deviceFds = new ArrayList<>();
+    int mdevFd = -1;
 
     State(int fd) {
       this.fd = fd;
@@ -204,6 +214,18 @@ class FailNthKernelIT {
       return this;
     }
 
+    /** Opens the sweep's mtty mdev cdev (closed, i.e. unbound, with the state). */
+    State mdevOpen() {
+      mdevFd = Sys.openOrThrow(Mtty.cdev(sweepMdev()), Sys.O_RDWR);
+      deviceFds.add(mdevFd);
+      return this;
+    }
+
+    State mdevBind() {
+      ok(mdevFd, VFIO_DEVICE_BIND_IOMMUFD, vfioBindCmd(fd), "VFIO_DEVICE_BIND_IOMMUFD (mdev)");
+      return this;
+    }
+
     State detach() {
       ok(fd, IOMMU_TEST_CMD, replaceCmd(stdev, parking), "MOCK_DOMAIN_REPLACE back to parking");
       return this;
@@ -215,7 +237,12 @@ class FailNthKernelIT {
     }
 
     Call call(long request, Memory template, Function<Memory, List<Long>> outputs, boolean newIds) {
-      return new Call(fd, request, template, outputs, newIds, () -> {}, mappings);
+      return new Call(fd, request, template, outputs, newIds, () -> {}, mappings, deviceFds);
+    }
+
+    /** The same call on a VFIO cdev fd of this state. */
+    Call callOn(int ioFd, long request, Memory template, Function<Memory, List<Long>> outputs, boolean newIds) {
+      return new Call(ioFd, request, template, outputs, newIds, () -> {}, mappings, deviceFds);
     }
   }
 
@@ -241,7 +268,7 @@ class FailNthKernelIT {
       data.clear();
       Call c = st.call(IOMMU_GET_HW_INFO, hwInfoCmd(st.idev, data),
           m -> List.of((long) m.getInt(12), (long) m.getInt(24), m.getLong(32), (long) data.getInt(4)), false);
-      return new Call(c.ioFd(), c.request(), c.template(), c.outputs(), false, data::clear, c.mappings());
+      return new Call(c.ioFd(), c.request(), c.template(), c.outputs(), false, data::clear, c.mappings(), c.deviceFds());
     }));
     s.add(new Scenario(HWPT_ALLOC_NAME, fd -> {
       State st = new State(fd).parking().device(0).container();
@@ -292,7 +319,7 @@ class FailNthKernelIT {
         return w;
       };
       return new Call(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, getDirtyBitmapCmd(st.hwpt, IOVA, LENGTH, 4096, bitmap), words, false,
-          bitmap::clear, st.mappings);
+          bitmap::clear, st.mappings, st.deviceFds);
     }));
     s.add(new Scenario(DETACH_NAME, fd -> {
       State st = new State(fd).parking().device(0).container().hwpt(HWPT_ALLOC_DIRTY_TRACKING).attach().map();
@@ -315,7 +342,27 @@ class FailNthKernelIT {
       State st = new State(fd).parking().device(0);
       return st.call(IOMMU_DESTROY, destroyCmd(st.stdev), m -> List.of(), false);
     }));
+    if (Mtty.present()) {
+      s.add(new Scenario(MDEV_BIND_NAME, fd -> {
+        State st = new State(fd).mdevOpen();
+        return st.callOn(st.mdevFd, VFIO_DEVICE_BIND_IOMMUFD, vfioBindCmd(fd), m -> ints(m, 12), true);
+      }));
+      s.add(new Scenario(MDEV_ATTACH_NAME, fd -> {
+        State st = new State(fd).mdevOpen().mdevBind().container().map();
+        return st.callOn(st.mdevFd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, vfioAttachCmd(st.ioas), m -> ints(m, 8), false);
+      }));
+    }
     return s;
+  }
+
+  private static String sweepMdev;
+
+  /** One mtty mdev for the mdev sweeps, made on first use and removed after the class. */
+  static synchronized String sweepMdev() {
+    if (sweepMdev == null) {
+      sweepMdev = Mtty.create(Mtty.SINGLE);
+    }
+    return sweepMdev;
   }
 
   @TestFactory
@@ -448,6 +495,10 @@ class FailNthKernelIT {
   }
 
   private static void release(int fd, Call c) {
+    for (int dev : c.deviceFds()) {
+      Sys.close(dev); // unbinds
+    }
+    c.deviceFds().clear();
     Uapi.close(fd);
     for (Pointer[] m : c.mappings()) {
       Sys.munmap(m[0], LENGTH);
