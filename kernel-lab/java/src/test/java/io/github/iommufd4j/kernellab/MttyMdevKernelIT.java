@@ -369,8 +369,8 @@ class MttyMdevKernelIT {
     remover.setDaemon(true);
     long t0 = System.nanoTime();
     remover.start();
-    remover.join(2000);
-    assertThat(remover.isAlive()).as("remove still blocked after 2 s while the cdev is open").isTrue();
+    remover.join(1000);
+    assertThat(remover.isAlive()).as("remove still blocked after 1 s while the cdev is open").isTrue();
     Sys.close(fd);
     fds.remove(Integer.valueOf(fd));
     remover.join(30_000);
