@@ -14,7 +14,6 @@ import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.IommufdException;
-import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.BackendCall;
 import io.github.iommufd4j.core.DeviceConfig;
@@ -215,8 +214,8 @@ public final class Simulator {
                     "backend '" + backendName + "' cannot make devices from a scenario"));
             for (DeviceDef d : scenario.devices()) {
                 IommuDef iommu = scenario.iommu(d.iommu());
-                DeviceSpec spec = new DeviceSpec(d.name(), IommuSpec.of(iommu.id(), iommu.family(), iommu.dirtyTracking(),
-                        iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
+                DeviceSpec spec = new DeviceSpec(d.name(), provisioning.iommu(iommu.id(), iommu.family(),
+                        iommu.dirtyTracking(), iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
                 provisioning.cannotCreate(spec).ifPresent(why -> {
                     throw new SimulationException("backend '" + backendName + "' cannot make device " + d.name() + ": " + why);
                 });

@@ -28,6 +28,13 @@ final class SelftestProvisioning implements DeviceProvisioning {
         }
     }
 
+    /** The selftest mock's fixed geometry: its aperture and an IOPTE size of half the host page. */
+    @Override
+    public IommuSpec iommu(String id, String family, boolean dirtyTracking, boolean nestParent) {
+        return new IommuSpec(id, family, dirtyTracking, nestParent, SelftestSource.APERTURE_START,
+                SelftestSource.APERTURE_LAST, source.iopteSize());
+    }
+
     @Override
     public String createDevice(DeviceSpec spec) {
         synchronized (lock) {

@@ -168,7 +168,7 @@ class ExamplesDifferentialKernelIT {
             DeviceProvisioning prov = probe.provisioning().orElseThrow();
             for (DeviceDef d : s.devices()) {
                 IommuDef iommu = s.iommu(d.iommu());
-                DeviceSpec spec = new DeviceSpec(d.name(), IommuSpec.of(iommu.id(), iommu.family(),
+                DeviceSpec spec = new DeviceSpec(d.name(), prov.iommu(iommu.id(), iommu.family(),
                         iommu.dirtyTracking(), iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
                 Optional<String> no = prov.cannotCreate(spec);
                 if (no.isPresent()) {
