@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DeviceSpec;
-import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.BackendOptions;
