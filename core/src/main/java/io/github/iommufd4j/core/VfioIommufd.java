@@ -49,6 +49,11 @@ public final class VfioIommufd {
     private final List<VfioDevice> attachedDevices = new ArrayList<>();
     /** Q-MIG-4's count of the attached devices that initialised migration, kept as devices come and go. */
     private final MigratableDevices migratable = new MigratableDevices();
+    /**
+     * QEMU's migration blockers ({@code migration_blockers}), oldest first, as {@code query-migrate} lists them: a
+     * blocked device's own (section 5), and Q-MIG-4's one VM-wide blocker (owner null).
+     */
+    private final List<Blocker> blockers = new ArrayList<>();
     private final List<IovaRange> memory = new ArrayList<>();
     /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
     private final List<BackendObject> orphans = new ArrayList<>();
@@ -302,7 +307,7 @@ public final class VfioIommufd {
     private void detachDevice(VfioDevice dev) {
         Container c = dev.container;
         attachedDevices.remove(dev);
-        migratable.remove(dev);
+        exitMigration(dev);
         c.devices.remove(dev);
         detachFromContainer(dev, c);
         dev.container = null;
@@ -416,7 +421,10 @@ public final class VfioIommufd {
 
     // ------------------------------------------------------------------------------------------------ migration
 
-    /** Section 5: the migration decision at realize; a fatal row (enable-migration=on) fails the attach. */
+    /**
+     * Section 5: the migration decision at realize, and the blockers it adds (Q-MIG-4's VM-wide one first, then the
+     * device's own); a fatal row (enable-migration=on) fails the attach.
+     */
     private void realizeMigration(VfioDevice dev) {
         MigrationRules.Outcome o = MigrationRules.decide(dev, migratable);
         dev.migrationInitialized = o.migrationInitialized();
@@ -426,8 +434,43 @@ public final class VfioIommufd {
         for (String w : o.warnings()) {
             emit(new Diagnostic(Diagnostic.Level.WARNING, w, dev.name()));
         }
+        if (o.addsP2pBlocker()) {
+            migratable.addP2pBlocker();
+            blockers.add(new Blocker(null, MigrationRules.MULTIPLE));
+        }
+        if (o.deviceBlocker() != null) {
+            blockers.add(new Blocker(dev, o.deviceBlocker()));
+        }
         if (o.decision().fatal()) {
             throw new VfioException(o.decision().message(), null, null);
+        }
+    }
+
+    /**
+     * QEMU's {@code vfio_migration_exit} at unplug (and the deinit of a realize that failed): the device no longer
+     * counts for Q-MIG-4, the VM-wide blocker goes once the devices left are supported, and the device's own blocker
+     * goes.
+     */
+    private void exitMigration(VfioDevice dev) {
+        migratable.remove(dev);
+        if (migratable.unblockIfSupported()) {
+            blockers.removeIf(b -> b.owner() == null);
+        }
+        blockers.removeIf(b -> b.owner() == dev);
+    }
+
+    /** A migration blocker: its text, and the device whose realize added it (null for Q-MIG-4's VM-wide one). */
+    private record Blocker(VfioDevice owner, String text) {
+    }
+
+    /**
+     * QEMU's migration blockers now, oldest first, as {@code query-migrate} lists them ({@code blocked-reasons}): each
+     * attached device's own blocker (section 5) and Q-MIG-4's VM-wide one, in the order they were added. A migration
+     * is refused while this is not empty, with the newest one's text.
+     */
+    public List<String> migrationBlockers() {
+        synchronized (lock) {
+            return blockers.stream().map(Blocker::text).toList();
         }
     }
 

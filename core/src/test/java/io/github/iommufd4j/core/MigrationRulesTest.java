@@ -89,6 +89,68 @@ class MigrationRulesTest {
     }
 
     @Test
+    @DisplayName("Q-MIG-4: one VM-wide blocker; a later device passes the row, and the blocker goes once the devices left"
+            + " are supported (measured on QEMU 10.0.2)")
+    void qMig4_oneVmWideBlocker() {
+        // The qemu-lab's sequence (qemu-lab/README.md, "Blockers"): a and c with P2P, b and d without.
+        TestHost h = new TestHost().device(spec("a", TestHost.DIRTY, false, true, true))
+                .device(spec("b", TestHost.DIRTY, false, true, false))
+                .device(spec("c", TestHost.DIRTY, false, true, true))
+                .device(spec("d", TestHost.DIRTY, false, true, false));
+        String multiple = "Multiple VFIO devices migration is supported only if all of them support P2P migration";
+        decide(h, "a", OnOffAuto.AUTO, OnOffAuto.ON, false);
+        assertThat(h.vmm.migrationBlockers()).isEmpty();
+        assertThat(decide(h, "b", OnOffAuto.AUTO, OnOffAuto.ON, false))
+                .isEqualTo(new MigrationDecision("Q-MIG-4", false, false, multiple));
+        // c meets the row too, but the blocker exists: c passes it and is allowed; no second blocker.
+        assertThat(decide(h, "c", OnOffAuto.AUTO, OnOffAuto.ON, false))
+                .isEqualTo(new MigrationDecision("Q-MIG-6", true, false, null));
+        assertThat(h.vmm.migrationBlockers()).containsExactly(multiple);
+        h.vmm.detach("b");
+        assertThat(h.vmm.migrationBlockers()).as("a and c: all with P2P").isEmpty();
+        assertThat(decide(h, "b", OnOffAuto.AUTO, OnOffAuto.ON, false).rule()).isEqualTo("Q-MIG-4");
+        h.vmm.detach("a");
+        assertThat(h.vmm.migrationBlockers()).as("b and c: two, one without P2P").containsExactly(multiple);
+        h.vmm.detach("c");
+        assertThat(h.vmm.migrationBlockers()).as("b alone").isEmpty();
+        decide(h, "d", OnOffAuto.AUTO, OnOffAuto.ON, false);
+        assertThat(h.vmm.migrationBlockers()).containsExactly(multiple);
+    }
+
+    @Test
+    @DisplayName("Q-MIG-4: with enable-migration=on the realize fails even while the VM-wide blocker exists (measured on"
+            + " QEMU 10.0.2)")
+    void qMig4_onFailsWhileBlocked() {
+        TestHost h = new TestHost().device(spec("a", TestHost.DIRTY, false, true, true))
+                .device(spec("b", TestHost.DIRTY, false, true, false))
+                .device(spec("c", TestHost.DIRTY, false, true, false));
+        decide(h, "a", OnOffAuto.AUTO, OnOffAuto.ON, false);
+        decide(h, "b", OnOffAuto.AUTO, OnOffAuto.ON, false);
+        assertThatThrownBy(() -> decide(h, "c", OnOffAuto.ON, OnOffAuto.ON, false)).isInstanceOf(VfioException.class);
+        assertThat(h.dev("c").migration()).isEqualTo(new MigrationDecision("Q-MIG-4", false, true,
+                "Multiple VFIO devices migration is supported only if all of them support P2P migration"));
+        assertThat(h.vmm.migrationBlockers()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("Section 5: the blockers are listed oldest first, a device's own and the VM-wide one, and go with the"
+            + " device (measured on QEMU 10.0.2)")
+    void blockersInRealizeOrder() {
+        TestHost h = new TestHost().device(spec("x", TestHost.DIRTY, false, true, true))
+                .device(spec("y", TestHost.DIRTY, false, false, true))
+                .device(spec("z", TestHost.PLAIN, false, true, true));
+        decide(h, "x", OnOffAuto.OFF, OnOffAuto.ON, false);
+        decide(h, "y", OnOffAuto.AUTO, OnOffAuto.ON, false);
+        decide(h, "z", OnOffAuto.AUTO, OnOffAuto.ON, false);
+        assertThat(h.vmm.migrationBlockers()).containsExactly("x: Migration is disabled for VFIO device",
+                "y: VFIO migration is not supported in kernel",
+                "z: VFIO device doesn't support device and IOMMU dirty tracking");
+        h.vmm.detach("y");
+        assertThat(h.vmm.migrationBlockers()).containsExactly("x: Migration is disabled for VFIO device",
+                "z: VFIO device doesn't support device and IOMMU dirty tracking");
+    }
+
+    @Test
     @DisplayName("Q-MIG-4: devices with migration off or unsupported do not count as migratable")
     void qMig4_onlyMigratableDevicesCount() {
         TestHost h = new TestHost().device(spec("a", TestHost.DIRTY, false, false, false))
