@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
  *   <li>{@link DirtyPagesUpkeep}: how {@code dirty_pages_supported} is kept (Q-ATT-3, Q-DET-3);</li>
  *   <li>{@link TrackerChoice}: which tracker a container uses, and how it is queried and stopped (Q-DT-4);</li>
  *   <li>{@link StartStopGuard}: whether a container's start/stop in its current state is skipped (Q-DT-1, Q-EV-1);</li>
+ *   <li>{@link LogSyncGate}: whether a container that logs is synced at all (Q-DT-4, Q-EV-7);</li>
  *   <li>{@link OrphanHandling}: what becomes of objects whose destroy failed (Q-DET-2, Q-ATT-10).</li>
  * </ul>
  *
@@ -30,9 +31,12 @@ public final class Profile {
     public static final Profile QEMU_9_1_CACHED = QEMU_9_1.derive("qemu-9.1+probe-cache")
             .hwptPlacement(HwptPlacement.NEWEST_FIRST_PROBE_CACHE).build();
 
-    /** QEMU 10.0: start/stop idempotent per container (Q-EV-1). */
+    /**
+     * QEMU 10.0: start/stop idempotent per container (Q-EV-1), and a container is synced only once its tracker
+     * started (Q-EV-7).
+     */
     public static final Profile QEMU_10_0 = QEMU_9_1.derive("qemu-10.0")
-            .startStopGuard(StartStopGuard.IDEMPOTENT).build();
+            .startStopGuard(StartStopGuard.IDEMPOTENT).logSyncGate(LogSyncGate.TRACKER_STARTED).build();
 
     /** This project's policy set that loses no dirty page (see {@code docs/profiles.md}). */
     public static final Profile SAFE = QEMU_9_1.derive("safe")
@@ -57,6 +61,7 @@ public final class Profile {
     private final DirtyPagesUpkeep dirtyPagesUpkeep;
     private final TrackerChoice tracker;
     private final StartStopGuard startStopGuard;
+    private final LogSyncGate logSyncGate;
     private final OrphanHandling orphanHandling;
 
     private Profile(Builder b) {
@@ -66,6 +71,7 @@ public final class Profile {
         this.dirtyPagesUpkeep = b.dirtyPagesUpkeep;
         this.tracker = b.tracker;
         this.startStopGuard = b.startStopGuard;
+        this.logSyncGate = b.logSyncGate;
         this.orphanHandling = b.orphanHandling;
     }
 
@@ -77,7 +83,7 @@ public final class Profile {
     /** A builder for a profile called {@code name}, starting from this profile's policies. */
     public Builder derive(String name) {
         return new Builder(name).containerPlacement(containerPlacement).hwptPlacement(hwptPlacement).dirtyPagesUpkeep(dirtyPagesUpkeep).tracker(tracker)
-                .startStopGuard(startStopGuard).orphanHandling(orphanHandling);
+                .startStopGuard(startStopGuard).logSyncGate(logSyncGate).orphanHandling(orphanHandling);
     }
 
     /** The profile's name, as given on command lines and in reports. */
@@ -108,6 +114,11 @@ public final class Profile {
     /** Whether a container's start/stop in the requested state is skipped. */
     public StartStopGuard startStopGuard() {
         return startStopGuard;
+    }
+
+    /** Whether a container that logs is synced at all. */
+    public LogSyncGate logSyncGate() {
+        return logSyncGate;
     }
 
     /** What becomes of objects whose destroy failed. */
@@ -144,7 +155,7 @@ public final class Profile {
     @Override
     public String toString() {
         return name + " [containers " + containerPlacement + ", HWPTs " + hwptPlacement + ", dirty_pages_supported " + dirtyPagesUpkeep + ", tracker "
-                + tracker + ", start/stop " + startStopGuard + ", orphans " + orphanHandling + "]";
+                + tracker + ", start/stop " + startStopGuard + ", log sync " + logSyncGate + ", orphans " + orphanHandling + "]";
     }
 
     /** Builds a {@link Profile}; every policy starts at QEMU 9.1's. */
@@ -155,6 +166,7 @@ public final class Profile {
         private DirtyPagesUpkeep dirtyPagesUpkeep = DirtyPagesUpkeep.STICKY_OR;
         private TrackerChoice tracker = TrackerChoice.qemu();
         private StartStopGuard startStopGuard = StartStopGuard.EVERY_REQUEST;
+        private LogSyncGate logSyncGate = LogSyncGate.WHILE_LOGGING;
         private OrphanHandling orphanHandling = OrphanHandling.LEAK;
 
         private Builder(String name) {
@@ -187,6 +199,11 @@ public final class Profile {
 
         public Builder startStopGuard(StartStopGuard value) {
             this.startStopGuard = Objects.requireNonNull(value, "startStopGuard");
+            return this;
+        }
+
+        public Builder logSyncGate(LogSyncGate value) {
+            this.logSyncGate = Objects.requireNonNull(value, "logSyncGate");
             return this;
         }
 

@@ -674,9 +674,12 @@ public final class VfioIommufd {
         return window == null ? null : syncContainer(c, window, new ArrayList<>());
     }
 
-    /** Queries each guest RAM range of {@code window} on {@code c}; reports runs to the listeners and {@code out}. */
+    /**
+     * Queries each guest RAM range of {@code window} on {@code c}, if the profile's {@link LogSyncGate} lets it (Q-EV-7);
+     * reports runs to the listeners and {@code out}.
+     */
     private VfioException syncContainer(Container c, IovaRange window, List<IovaRange> out) {
-        if (!c.loggingStarted) {
+        if (!c.loggingStarted || !profile.logSyncGate().syncs(c, c.devices)) {
             return null;
         }
         VfioException first = null;

@@ -234,6 +234,70 @@ class DirtyTrackingRulesTest {
     }
 
     @Test
+    @DisplayName("Q-DT-8: DMA logging starts with one range over the sections below 4 GiB and one over those above, holes"
+            + " included (measured on QEMU 10.0.2: one range [0x0, +0x100000000) for -m 128M)")
+    void qDt8_dmaLoggingRanges() {
+        // QEMU's five sections at -m 128M: one range from 0 to the firmware's end at 4 GiB.
+        assertThat(DirtyTracking.dmaLoggingRanges(List.of(new IovaRange(0, 0xc0000), new IovaRange(0xc0000, 0x20000),
+                new IovaRange(0xe0000, 0x20000), new IovaRange(0x100000, 0x7f00000), new IovaRange(0xfffc0000L, 0x40000))))
+                .containsExactly(new IovaRange(0, 0x100000000L));
+        // Two sections below 4 GiB and two above, the highest first: [min32, max32] and [min64, max64].
+        assertThat(DirtyTracking.dmaLoggingRanges(List.of(new IovaRange(0x200000000L, 0x1000),
+                new IovaRange(0x1000000, 0x400000), new IovaRange(0x100000000L, 0x2000), new IovaRange(0x2000000, 0x1000))))
+                .containsExactly(new IovaRange(0x1000000, 0x1001000), new IovaRange(0x100000000L, 0x100001000L));
+        assertThat(DirtyTracking.dmaLoggingRanges(List.of())).isEmpty();
+
+        TestHost h = new TestHost().device(new DeviceSpec("v1", TestHost.DIRTY, false, true, true, true));
+        h.vmm.mapMemory(0x1000000, 0x400000);
+        h.vmm.mapMemory(0x2000000, 0x100000);
+        h.attach("v1");
+        h.calls();
+        h.vmm.startDirtyTracking();
+        assertThat(h.fullCalls()).singleElement().satisfies(c -> assertThat(c.args()).containsEntry("ranges", 1));
+        h.mock.dmaWrite(h.vmm.devId("v1"), 0x1800000, PAGE); // in the hole between the two sections: logged, not synced
+        h.mock.dmaWrite(h.vmm.devId("v1"), 0x2000000, PAGE);
+        assertThat(h.vmm.syncAllMemory().dirtyRuns()).containsExactly(new IovaRange(0x2000000, PAGE));
+    }
+
+    @Test
+    @DisplayName("Q-EV-7: under qemu-10.0 a container without a started tracker is never synced, so no perpetual dirty"
+            + " (measured on QEMU 10.0.2); qemu-9.1 reports the whole range")
+    void qEv7_noSyncWithoutAStartedTracker() {
+        for (Profile p : List.of(Profile.QEMU_9_1, Profile.QEMU_10_0)) {
+            TestHost h = new TestHost(p).withMemory().device("n", TestHost.PLAIN);
+            h.attach("n", OnOffAuto.ON); // Q-MIG-3 only warns: no tracker, migration allowed
+            h.calls();
+            h.vmm.startDirtyTracking();
+            h.mock.dmaWrite(h.vmm.devId("n"), M, PAGE);
+            VfioIommufd.SyncResult r = h.vmm.syncAllMemory();
+            assertThat(h.calls()).as(p.name()).isEmpty();
+            assertThat(r.dirtyRuns()).as(p.name()).isEqualTo(p == Profile.QEMU_9_1
+                    ? List.of(new IovaRange(M, TestHost.MEMORY_LENGTH)) : List.of());
+        }
+    }
+
+    @Test
+    @DisplayName("Q-EV-7: under qemu-10.0 a container is synced once dirty_pages_started, or once every device logs DMA")
+    void qEv7_startedTrackersAreSynced() {
+        TestHost iommu = new TestHost(Profile.QEMU_10_0).withMemory().device("a", TestHost.DIRTY)
+                .device("b", TestHost.PLAIN);
+        iommu.attach("a");
+        iommu.attach("b");
+        iommu.vmm.startDirtyTracking();
+        iommu.calls();
+        iommu.mock.dmaWrite(iommu.vmm.devId("a"), M, PAGE);
+        assertThat(iommu.vmm.syncAllMemory().dirtyRuns()).containsExactly(new IovaRange(M, PAGE));
+        assertThat(iommu.calls()).containsExactly("GET_DIRTY_BITMAP=ok");
+
+        TestHost vf = new TestHost(Profile.QEMU_10_0).withMemory()
+                .device(new DeviceSpec("v", TestHost.PLAIN, false, true, true, true));
+        vf.attach("v");
+        vf.vmm.startDirtyTracking();
+        vf.mock.dmaWrite(vf.vmm.devId("v"), M, PAGE);
+        assertThat(vf.vmm.syncAllMemory().dirtyRuns()).containsExactly(new IovaRange(M, PAGE));
+    }
+
+    @Test
     @DisplayName("Q-DT-4 row A false, dirty_pages_supported: IOMMU tracking; devices on other HWPTs are not tracked")
     void qDt4_iommuTracking() {
         TestHost h = new TestHost().withMemory().device("a", TestHost.DIRTY).device("b", TestHost.PLAIN);
