@@ -35,6 +35,7 @@ import io.github.iommufd4j.simulator.report.MigrationReport;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import io.github.iommufd4j.simulator.report.StepReport;
 import io.github.iommufd4j.simulator.scenario.DeviceDef;
+import io.github.iommufd4j.simulator.scenario.DmaWrite;
 import io.github.iommufd4j.simulator.scenario.IommuDef;
 import io.github.iommufd4j.simulator.scenario.MemoryRange;
 import io.github.iommufd4j.simulator.scenario.Scenario;
@@ -52,6 +53,16 @@ import java.util.stream.Collectors;
  * used from several threads.
  */
 public final class Simulator {
+    /** QEMU's refusal of {@code migrate} while a migration runs (here: dirty tracking started by a step). */
+    public static final String MIGRATION_ACTIVE = "There's a migration process in progress";
+    /**
+     * QEMU 10.0.2's migration error when a query of the first (setup) sync failed, as {@code query-migrate}'s
+     * {@code error-desc} shows it without its strerror.
+     */
+    public static final String SETUP_SYNC_FAILED = "ram_save_setup failed";
+    /** QEMU 10.0.2's migration error when a query of the final sync failed (without its strerror). */
+    public static final String FINAL_SYNC_FAILED = "Channel error";
+
     /** Opens a backend by name; null: found with {@link IommufdBackends} and opened with the run's options. */
     private final Function<String, IommufdBackend> opener;
 
@@ -280,6 +291,8 @@ public final class Simulator {
                 oracle.forget(new IovaRange(u.iova(), u.length()));
             } else if (step instanceof Step.Fault f) {
                 backend.faultInjection().orElseThrow().failNth(f.op(), f.nth(), f.errno());
+            } else if (step instanceof Step.Migrate m) {
+                migrate(m);
             } else {
                 throw new IllegalArgumentException("unknown step " + step);
             }
@@ -300,6 +313,51 @@ public final class Simulator {
                         oracle.written(dma.device(), part);
                     }
                 }
+            }
+        }
+
+        /**
+         * QEMU's migration of the paused VM, then {@code cont} ({@code scenario-format.md}, {@code migrate}): refused
+         * while one runs, or with the newest blocker's text while any blocker exists, with no call; else
+         * {@code log_global_start} (a failure ends the migration), the writes, the setup sync and the final sync (a
+         * failed query ends the migration with QEMU's error of that phase), and {@code log_global_stop}, which QEMU
+         * postpones until the VM runs again and whose failure QEMU only reports (the migration has ended).
+         */
+        private void migrate(Step.Migrate m) {
+            if (vmm.dirtyTrackingStarted()) {
+                throw new IllegalStateException(MIGRATION_ACTIVE);
+            }
+            for (DmaWrite w : m.dma()) {
+                if (vmm.devId(w.device()) < 0) {
+                    throw new IllegalStateException("device " + w.device() + " is not attached");
+                }
+            }
+            List<String> blockers = vmm.migrationBlockers();
+            if (!blockers.isEmpty()) {
+                throw new IllegalStateException(blockers.get(blockers.size() - 1));
+            }
+            vmm.startDirtyTracking();
+            try {
+                for (DmaWrite w : m.dma()) {
+                    dma(new Step.Dma(w.device(), w.iova(), w.length()));
+                }
+                migrationSync(SETUP_SYNC_FAILED);
+                migrationSync(FINAL_SYNC_FAILED);
+            } finally {
+                try {
+                    vmm.stopDirtyTracking();
+                } catch (VfioException stopFailed) {
+                    // QEMU prints it (error_report) and the migration's outcome stays as it was.
+                }
+            }
+        }
+
+        /** One sync of all memory within a migration; a failure ends the migration with {@code phaseError}. */
+        private void migrationSync(String phaseError) {
+            VfioIommufd.SyncResult r = vmm.syncAllMemory();
+            oracle.endSync();
+            if (r.failure() != null) {
+                throw new VfioException(phaseError, r.failure().errno(), r.failure());
             }
         }
 

@@ -107,7 +107,8 @@ public final class ScenarioShrinker {
         for (DeviceDef d : s.devices()) {
             List<DeviceDef> devices = new ArrayList<>(current.devices());
             devices.remove(d);
-            List<Step> steps = current.steps().stream().filter(st -> !names(st, d.name())).toList();
+            List<Step> steps = current.steps().stream().filter(st -> !names(st, d.name()))
+                    .map(st -> withoutWritesOf(st, d.name())).toList();
             Scenario candidate = new Scenario(current.version(), current.name(), current.profile(), current.backend(),
                     current.pageSize(), current.memory(), current.iommus(), devices, steps);
             if (stillFails(candidate, fails)) {
@@ -115,6 +116,14 @@ public final class ScenarioShrinker {
             }
         }
         return current;
+    }
+
+    /** A migration's writes without those of {@code device}; any other step as it is. */
+    private static Step withoutWritesOf(Step step, String device) {
+        if (step instanceof Step.Migrate m) {
+            return new Step.Migrate(m.dma().stream().filter(w -> !w.device().equals(device)).toList());
+        }
+        return step;
     }
 
     private static boolean names(Step step, String device) {

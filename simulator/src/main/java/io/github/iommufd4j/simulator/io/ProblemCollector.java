@@ -46,7 +46,7 @@ final class ProblemCollector {
     /** Steps a file may leave without a value ({@code - sync:}); the others need one. */
     private static final Map<Class<?>, Step> WITHOUT_VALUE = Map.of(Step.StartDirtyTracking.class,
             new Step.StartDirtyTracking(), Step.StopDirtyTracking.class, new Step.StopDirtyTracking(),
-            Step.Sync.class, Step.Sync.allMemory());
+            Step.Sync.class, Step.Sync.allMemory(), Step.Migrate.class, Step.Migrate.withoutWrites());
     private final FilePositions positions;
     private final List<Problem> problems;
 

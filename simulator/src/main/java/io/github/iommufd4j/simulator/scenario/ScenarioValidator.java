@@ -77,6 +77,13 @@ public final class ScenarioValidator {
             checkAligned(problems, at, map.iova(), map.length(), page);
         } else if (step instanceof Step.UnmapMemory unmap) {
             checkAligned(problems, at, unmap.iova(), unmap.length(), page);
+        } else if (step instanceof Step.Migrate migrate) {
+            for (int j = 0; j < migrate.dma().size(); j++) {
+                DmaWrite w = migrate.dma().get(j);
+                String wAt = at + ".dma[" + j + "]";
+                checkDevice(problems, wAt + ".device", w.device(), devices);
+                checkAligned(problems, wAt, w.iova(), w.length(), page);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.iommufd4j.simulator.scenario;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.Errno;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,7 +27,8 @@ import java.util.Objects;
         @JsonSubTypes.Type(value = Step.Sync.class, name = "sync"),
         @JsonSubTypes.Type(value = Step.MapMemory.class, name = "map"),
         @JsonSubTypes.Type(value = Step.UnmapMemory.class, name = "unmap"),
-        @JsonSubTypes.Type(value = Step.Fault.class, name = "fault")})
+        @JsonSubTypes.Type(value = Step.Fault.class, name = "fault"),
+        @JsonSubTypes.Type(value = Step.Migrate.class, name = "migrate")})
 @JsonClassDescription("a map with one key, the step (- attach: vf0)")
 public sealed interface Step {
 
@@ -208,6 +211,33 @@ public sealed interface Step {
         @Override
         public String opName() {
             return "fault";
+        }
+    }
+
+    /**
+     * {@code migrate: {}} or {@code migrate: {dma: [{device, iova, length}, ...]}}: QEMU migrates the paused VM and
+     * runs it again, in QEMU 10.0's order: the blockers decide first; then {@code log_global_start}, the writes of
+     * {@code dma}, the setup sync and the final sync, and {@code log_global_stop} ({@code scenario-format.md}).
+     *
+     * @param dma device writes made right after dirty tracking started, before the first sync, in order; default none
+     */
+    @JsonClassDescription("{} or {dma: [{device, iova, length}, ...]}")
+    record Migrate(
+            @JsonProperty(defaultValue = "[]") @JsonInclude(JsonInclude.Include.NON_EMPTY)
+            @JsonPropertyDescription("device writes made right after dirty tracking started") List<DmaWrite> dma)
+            implements Step {
+        public Migrate {
+            dma = dma == null ? List.of() : List.copyOf(dma);
+        }
+
+        /** A migration with no device write. */
+        public static Migrate withoutWrites() {
+            return new Migrate(List.of());
+        }
+
+        @Override
+        public String opName() {
+            return "migrate";
         }
     }
 }
