@@ -3,6 +3,7 @@ package io.github.iommufd4j.testkit;
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.simulator.scenario.DeviceDef;
+import io.github.iommufd4j.simulator.scenario.DmaWrite;
 import io.github.iommufd4j.simulator.scenario.IommuDef;
 import io.github.iommufd4j.simulator.scenario.MemoryRange;
 import io.github.iommufd4j.core.OnOffAuto;
@@ -24,10 +25,14 @@ import java.util.SplittableRandom;
  *
  * <p>Hosts: 1 to 4 IOMMUs in 1 or 2 families with a mix of dirty tracking, 1 to 6 devices (mdevs now and then)
  * with a mix of VF dirty tracking, migration, P2P, {@code enableMigration}, {@code deviceDirtyPageTracking}
- * and vIOMMU. Steps: attach, detach, start/stop dirty tracking, dma, sync, map, unmap and (optionally)
- * {@code fault} steps with an errno the failing call could plausibly return: ENOMEM for every operation,
- * EINVAL or EBUSY where the kernel contract lists it. A light model of which devices are attached and which
- * memory is mapped biases the choice towards steps that do something, but steps that fail are valid too.
+ * and vIOMMU. Steps: attach, detach, start/stop dirty tracking, dma, sync, map, unmap, migrate (with writes)
+ * and (optionally) {@code fault} steps with an errno the failing call could plausibly return: ENOMEM for every
+ * operation, EINVAL or EBUSY where the kernel contract lists it. A light model of which devices are attached and
+ * which memory is mapped biases the choice towards steps that do something, but steps that fail are valid too.
+ *
+ * <p>{@link Mode#QEMU_LAB} ({@link Options#qemuLab()}) generates only what {@code qemu-lab/} can run on the real
+ * QEMU: devices that are PCI functions outside any vIOMMU, QEMU's own guest memory ({@link #QEMU_PC_128M}), and the
+ * steps attach, detach, migrate, dma and fault.
  */
 public final class ScenarioGenerator {
     /** Lowest IOVA of generated memory: the mock aperture start, 16 MiB. */
@@ -37,7 +42,30 @@ public final class ScenarioGenerator {
     /** Alignment and granule of generated memory ranges: 2 MiB. */
     public static final long MEMORY_GRANULE = 1L << 21;
 
+    /**
+     * QEMU 10.0's guest memory sections for {@code -machine pc -m 128M} with a 256 KiB firmware, as it maps them into
+     * an IOAS, ascending (measured by {@code qemu-lab/}): RAM below the option-ROM area, {@code pc.rom} and
+     * {@code isa-bios} (read-only), RAM from 1 MiB to 128 MiB, the firmware below 4 GiB (read-only).
+     */
+    public static final List<MemoryRange> QEMU_PC_128M = List.of(new MemoryRange(0x0, 0xc0000),
+            new MemoryRange(0xc0000, 0x20000), new MemoryRange(0xe0000, 0x20000), new MemoryRange(0x100000, 0x7f00000),
+            new MemoryRange(0xfffc0000L, 0x40000));
+    /** The writable sections of {@link #QEMU_PC_128M}: where a device's DMA lands in guest RAM. */
+    public static final List<MemoryRange> QEMU_PC_128M_RAM = List.of(QEMU_PC_128M.get(0), QEMU_PC_128M.get(3));
+
     private static final String[] FAMILIES = {"default", "other"};
+
+    /** What the generated scenarios may use. */
+    public enum Mode {
+        /** Every step of the format on random memory inside the kernel selftest mock's aperture. */
+        SIMULATOR,
+        /**
+         * What {@code qemu-lab/} can run on the real QEMU 10.0: no mdev, no vIOMMU, guest memory
+         * {@link #QEMU_PC_128M}; steps attach, detach, migrate (with writes in RAM), dma and fault, none of the bare
+         * start, stop, sync, map and unmap that QEMU only does inside a migration or never on request.
+         */
+        QEMU_LAB
+    }
 
     /** Plausible errnos per failing operation (ENOMEM first: every allocation can fail). */
     private static final Map<BackendOp, List<Errno>> FAULT_ERRNOS = faultErrnos();
@@ -53,10 +81,12 @@ public final class ScenarioGenerator {
      * @param maxSteps   at least {@code minSteps}
      * @param faults     whether {@code fault} steps are generated
      * @param profile    the scenario's profile, or null for the default
+     * @param mode       what the scenarios may use
      */
     public record Options(int minIommus, int maxIommus, int minDevices, int maxDevices, int minSteps, int maxSteps,
-                          boolean faults, String profile) {
+                          boolean faults, String profile, Mode mode) {
         public Options {
+            java.util.Objects.requireNonNull(mode, "mode");
             if (minIommus < 1 || maxIommus < minIommus) {
                 throw new IllegalArgumentException("IOMMUs: need 1 <= minIommus <= maxIommus, got " + minIommus + ".." + maxIommus);
             }
@@ -68,19 +98,33 @@ public final class ScenarioGenerator {
             }
         }
 
+        /** Options of {@link Mode#SIMULATOR}. */
+        public Options(int minIommus, int maxIommus, int minDevices, int maxDevices, int minSteps, int maxSteps,
+                       boolean faults, String profile) {
+            this(minIommus, maxIommus, minDevices, maxDevices, minSteps, maxSteps, faults, profile, Mode.SIMULATOR);
+        }
+
         /** 1-4 IOMMUs, 1-6 devices, 10-40 steps, fault steps included, default profile. */
         public static Options defaults() {
             return new Options(1, 4, 1, 6, 10, 40, true, null);
         }
 
+        /**
+         * What {@code qemu-lab/} can run ({@link Mode#QEMU_LAB}): 1-3 IOMMUs, 1-4 devices, 4-12 steps, fault steps
+         * included, profile {@code qemu-10.0}.
+         */
+        public static Options qemuLab() {
+            return new Options(1, 3, 1, 4, 4, 12, true, "qemu-10.0", Mode.QEMU_LAB);
+        }
+
         /** These options without {@code fault} steps. */
         public Options withoutFaults() {
-            return new Options(minIommus, maxIommus, minDevices, maxDevices, minSteps, maxSteps, false, profile);
+            return new Options(minIommus, maxIommus, minDevices, maxDevices, minSteps, maxSteps, false, profile, mode);
         }
 
         /** These options with a step count in {@code [min, max]}. */
         public Options withSteps(int min, int max) {
-            return new Options(minIommus, maxIommus, minDevices, maxDevices, min, max, faults, profile);
+            return new Options(minIommus, maxIommus, minDevices, maxDevices, min, max, faults, profile, mode);
         }
     }
 
@@ -169,6 +213,10 @@ public final class ScenarioGenerator {
             return r < on ? OnOffAuto.ON : r < on + off ? OnOffAuto.OFF : OnOffAuto.AUTO;
         }
 
+        private boolean lab() {
+            return opt.mode() == Mode.QEMU_LAB;
+        }
+
         private void host() {
             int families = chance(0.3) ? 2 : 1;
             int nIommus = between(opt.minIommus(), opt.maxIommus());
@@ -177,9 +225,19 @@ public final class ScenarioGenerator {
             }
             int nDevices = between(opt.minDevices(), opt.maxDevices());
             for (int i = 0; i < nDevices; i++) {
+                if (lab()) {
+                    devices.add(new DeviceDef("vf" + i, pick(iommus).id(), false, chance(0.35), chance(0.85),
+                            chance(0.85), onOffAuto(0.15, 0.1), onOffAuto(0.7, 0.15), false));
+                    continue;
+                }
                 boolean mdev = chance(0.12);
                 devices.add(new DeviceDef((mdev ? "md" : "vf") + i, pick(iommus).id(), mdev, chance(0.35),
                         chance(0.85), chance(0.85), onOffAuto(0.15, 0.1), onOffAuto(0.7, 0.15), chance(0.1)));
+            }
+            if (lab()) {
+                initialMemory.addAll(QEMU_PC_128M);
+                mapped.addAll(QEMU_PC_128M_RAM);
+                return;
             }
             int nRanges = between(1, 2);
             for (int i = 0; i < nRanges; i++) {
@@ -211,29 +269,48 @@ public final class ScenarioGenerator {
 
         private Step step() {
             int w = rnd.nextInt(100);
-            if (opt.faults() && w < 10) {
+            if (opt.faults() && w < (lab() ? 15 : 10)) {
                 return fault();
             }
             w = rnd.nextInt(100);
-            if (w < 28) {
+            if (lab()) {
+                return w < 40 ? attach() : w < 58 ? detach() : w < 92 ? migrate() : dma();
+            }
+            if (w < 26) {
                 return attach();
-            } else if (w < 40) {
+            } else if (w < 38) {
                 return detach();
-            } else if (w < 47) {
+            } else if (w < 45) {
                 started = true;
                 return new Step.StartDirtyTracking();
-            } else if (w < 53) {
+            } else if (w < 51) {
                 started = false;
                 return new Step.StopDirtyTracking();
-            } else if (w < 72) {
+            } else if (w < 69) {
                 return dma();
-            } else if (w < 85) {
+            } else if (w < 81) {
                 return sync();
-            } else if (w < 93) {
+            } else if (w < 88) {
                 return map();
-            } else {
+            } else if (w < 95) {
                 return unmap();
+            } else {
+                return migrate();
             }
+        }
+
+        /**
+         * A migration with 0 to 3 writes by attached devices (now and then by any device), in guest memory. It is
+         * refused while tracking is started (the model's start), and otherwise leaves tracking off.
+         */
+        private Step migrate() {
+            List<DmaWrite> writes = new ArrayList<>();
+            int n = between(0, 3);
+            for (int i = 0; i < n; i++) {
+                Step.Dma d = dma();
+                writes.add(new DmaWrite(d.device(), d.iova(), d.length()));
+            }
+            return new Step.Migrate(writes);
         }
 
         private Step attach() {
@@ -263,13 +340,18 @@ public final class ScenarioGenerator {
             return new Step.Detach(name);
         }
 
-        private Step dma() {
+        private Step.Dma dma() {
             List<String> names = new ArrayList<>(attached);
             names.sort(null);
             String device = names.isEmpty() || chance(0.1) ? pick(devices).name() : pick(names);
             long page = Scenario.DEFAULT_PAGE_SIZE;
             long iova;
             long pages = between(1, 16);
+            if (lab()) { // in RAM only: a write to the read-only sections would fault on a real IOMMU
+                MemoryRange m = pick(mapped);
+                iova = m.iova() + rnd.nextLong(m.length() / page - pages + 1) * page;
+                return new Step.Dma(device, iova, pages * page);
+            }
             if (!mapped.isEmpty() && chance(0.9)) {
                 MemoryRange m = pick(mapped);
                 long inRange = m.length() / page;
@@ -311,6 +393,12 @@ public final class ScenarioGenerator {
         }
 
         private Step fault() {
+            if (lab() && chance(0.35)) { // aim at what the migrations call, or they would rarely meet a fault
+                BackendOp op = pick(List.of(BackendOp.SET_DIRTY_TRACKING, BackendOp.GET_DIRTY_BITMAP,
+                        BackendOp.DMA_LOGGING_START, BackendOp.DMA_LOGGING_REPORT, BackendOp.DMA_LOGGING_STOP));
+                return new Step.Fault(op, pick(plausibleErrnos(op)), between(1, op == BackendOp.GET_DIRTY_BITMAP
+                        || op == BackendOp.DMA_LOGGING_REPORT ? 12 : 3));
+            }
             BackendOp op = pick(faultableOps());
             Errno errno = pick(plausibleErrnos(op));
             return new Step.Fault(op, errno, chance(0.7) ? 1 : between(2, 4));

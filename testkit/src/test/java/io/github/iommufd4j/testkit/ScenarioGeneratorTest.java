@@ -68,13 +68,45 @@ class ScenarioGeneratorTest {
             }
         }
         assertThat(ops).containsExactlyInAnyOrder("attach", "detach", "startDirtyTracking", "stopDirtyTracking", "dma",
-                "sync", "map", "unmap", "fault");
+                "sync", "map", "unmap", "fault", "migrate");
         assertThat(faultOps).containsExactlyInAnyOrderElementsOf(ScenarioGenerator.faultableOps());
         assertThat(iommuCounts).containsExactlyInAnyOrder(1, 2, 3, 4);
         assertThat(deviceCounts).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
         assertThat(families).hasSize(2);
         assertThat(mdev).isTrue();
         assertThat(viommu).isTrue();
+    }
+
+    @Test
+    void qemuLabScenariosUseOnlyWhatTheLabCanRun() {
+        ScenarioGenerator.Options o = ScenarioGenerator.Options.qemuLab();
+        Set<String> ops = new HashSet<>();
+        Set<BackendOp> faultOps = new HashSet<>();
+        int writes = 0;
+        for (long seed = 0; seed < SEEDS; seed++) {
+            Scenario s = ScenarioGenerator.generate(seed, o);
+            assertThat(ScenarioValidator.validate(s)).as("seed %d", seed).isEmpty();
+            assertThat(s.profile()).isEqualTo("qemu-10.0");
+            assertThat(s.memory()).isEqualTo(ScenarioGenerator.QEMU_PC_128M);
+            assertThat(s.devices()).hasSizeBetween(1, 4).noneMatch(d -> d.mdev() || d.viommu());
+            assertThat(s.steps()).hasSizeBetween(4, 12);
+            for (Step st : s.steps()) {
+                ops.add(st.opName());
+                if (st instanceof Step.Fault f) {
+                    faultOps.add(f.op());
+                }
+                List<Step.Dma> inRam = st instanceof Step.Dma d ? List.of(d) : st instanceof Step.Migrate m
+                        ? m.dma().stream().map(w -> new Step.Dma(w.device(), w.iova(), w.length())).toList() : List.of();
+                for (Step.Dma d : inRam) {
+                    writes++;
+                    assertThat(ScenarioGenerator.QEMU_PC_128M_RAM).as("seed %d: %s in RAM", seed, d)
+                            .anyMatch(r -> r.iova() <= d.iova() && d.iova() + d.length() <= r.end());
+                }
+            }
+        }
+        assertThat(ops).containsExactlyInAnyOrder("attach", "detach", "migrate", "dma", "fault");
+        assertThat(faultOps).containsExactlyInAnyOrderElementsOf(ScenarioGenerator.faultableOps());
+        assertThat(writes).isGreaterThan(SEEDS);
     }
 
     @Test
