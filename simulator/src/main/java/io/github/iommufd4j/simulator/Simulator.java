@@ -62,6 +62,10 @@ public final class Simulator {
     public static final String SETUP_SYNC_FAILED = "ram_save_setup failed";
     /** QEMU 10.0.2's migration error when a query of the final sync failed (without its strerror). */
     public static final String FINAL_SYNC_FAILED = "Channel error";
+    /** QEMU 10.0.2's {@code device_add} of a device whose id is in use (an attached device), {@code %s} its name. */
+    public static final String DUPLICATE_DEVICE = "Duplicate device ID '%s'";
+    /** QEMU 10.0.2's {@code device_del} of a device that is not there (not attached), {@code %s} its name. */
+    public static final String DEVICE_NOT_FOUND = "Device '%s' not found";
 
     /** Opens a backend by name; null: found with {@link IommufdBackends} and opened with the run's options. */
     private final Function<String, IommufdBackend> opener;
@@ -269,8 +273,16 @@ public final class Simulator {
         private void apply(Step step) {
             if (step instanceof Step.Attach a) {
                 DeviceDef d = scenario.device(a.device());
+                // QEMU refuses a hot-plug during a migration (Q-HP-1) before it looks at the id.
+                if (!vmm.dirtyTrackingStarted() && vmm.attachedDeviceNames().contains(d.name())) {
+                    throw new IllegalStateException(String.format(DUPLICATE_DEVICE, d.name()));
+                }
                 vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(), d.viommu()));
             } else if (step instanceof Step.Detach d) {
+                // QEMU looks the device up before it refuses an unplug during a migration (Q-HP-1).
+                if (!vmm.attachedDeviceNames().contains(d.device())) {
+                    throw new IllegalStateException(String.format(DEVICE_NOT_FOUND, d.device()));
+                }
                 vmm.detach(d.device());
             } else if (step instanceof Step.StartDirtyTracking) {
                 vmm.startDirtyTracking();

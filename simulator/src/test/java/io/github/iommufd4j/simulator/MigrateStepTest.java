@@ -172,4 +172,18 @@ class MigrateStepTest {
         assertThat(m.calls().get(0).args()).containsEntry("ranges", 1L);
         assertThat(r.dirty().reported()).isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("attach of an attached device and detach of a detached one fail with QEMU 10.0.2's device_add and"
+            + " device_del texts, no call, errno null")
+    void plugWhatIsPlugged() {
+        SimulationReport r = run("qemu-10.0", List.of(dev("a", "dirty0", false, OnOffAuto.AUTO)),
+                List.of(new Step.Attach("a"), new Step.Attach("a"), new Step.Detach("a"), new Step.Detach("a")));
+        assertThat(r.steps().get(1).message()).isEqualTo("Duplicate device ID 'a'");
+        assertThat(r.steps().get(1).calls()).isEmpty();
+        assertThat(r.steps().get(1).errno()).isNull();
+        assertThat(r.steps().get(2).ok()).isTrue();
+        assertThat(r.steps().get(3).message()).isEqualTo("Device 'a' not found");
+        assertThat(r.steps().get(3).calls()).isEmpty();
+    }
 }
