@@ -221,13 +221,14 @@ public final class ScenarioGenerator {
             int families = chance(0.3) ? 2 : 1;
             int nIommus = between(opt.minIommus(), opt.maxIommus());
             for (int i = 0; i < nIommus; i++) {
-                iommus.add(new IommuDef("iommu" + i, FAMILIES[rnd.nextInt(families)], chance(0.6), chance(0.8)));
+                iommus.add(new IommuDef("iommu" + i, FAMILIES[rnd.nextInt(families)], chance(lab() ? 0.65 : 0.6),
+                        chance(0.8)));
             }
             int nDevices = between(opt.minDevices(), opt.maxDevices());
             for (int i = 0; i < nDevices; i++) {
-                if (lab()) {
-                    devices.add(new DeviceDef("vf" + i, pick(iommus).id(), false, chance(0.35), chance(0.85),
-                            chance(0.85), onOffAuto(0.15, 0.1), onOffAuto(0.7, 0.15), false));
+                if (lab()) { // fewer blockers than the simulator's mix: more migrations run, and with on more lose pages
+                    devices.add(new DeviceDef("vf" + i, pick(iommus).id(), false, chance(0.45), chance(0.95),
+                            chance(0.9), onOffAuto(0.2, 0.05), onOffAuto(0.75, 0.15), false));
                     continue;
                 }
                 boolean mdev = chance(0.12);
@@ -274,7 +275,7 @@ public final class ScenarioGenerator {
             }
             w = rnd.nextInt(100);
             if (lab()) {
-                return w < 40 ? attach() : w < 58 ? detach() : w < 92 ? migrate() : dma();
+                return labStep(w);
             }
             if (w < 26) {
                 return attach();
@@ -300,12 +301,27 @@ public final class ScenarioGenerator {
         }
 
         /**
+         * The lab's mix: an attach when the model has nothing attached, else attach (of a detached device, when there
+         * is one), detach, migrate and dma; each picks the wrong device now and then, as the refusals are QEMU's too.
+         */
+        private Step labStep(int w) {
+            boolean someDetached = devices.stream().anyMatch(d -> !attached.contains(d.name()));
+            if (attached.isEmpty()) {
+                return attach();
+            }
+            if (w < 25) {
+                return someDetached || chance(0.1) ? attach() : migrate();
+            }
+            return w < 45 ? detach() : w < 93 ? migrate() : dma();
+        }
+
+        /**
          * A migration with 0 to 3 writes by attached devices (now and then by any device), in guest memory. It is
          * refused while tracking is started (the model's start), and otherwise leaves tracking off.
          */
         private Step migrate() {
             List<DmaWrite> writes = new ArrayList<>();
-            int n = between(0, 3);
+            int n = lab() ? (chance(0.2) ? 0 : between(1, 3)) : between(0, 3);
             for (int i = 0; i < n; i++) {
                 Step.Dma d = dma();
                 writes.add(new DmaWrite(d.device(), d.iova(), d.length()));
@@ -315,11 +331,13 @@ public final class ScenarioGenerator {
 
         private Step attach() {
             List<DeviceDef> detached = devices.stream().filter(d -> !attached.contains(d.name())).toList();
-            DeviceDef d = detached.isEmpty() || chance(0.05) ? pick(devices) : pick(detached);
+            DeviceDef d = detached.isEmpty() || chance(lab() ? 0.03 : 0.05) ? pick(devices) : pick(detached);
             if (started && chance(0.8)) {
                 return stopFirst();
             }
-            attached.add(d.name());
+            if (!lab() || d.enableMigration() != OnOffAuto.ON || d.migration()) {
+                attached.add(d.name()); // with enable-migration=on a device without migration never stays (Q-MIG-2)
+            }
             return new Step.Attach(d.name());
         }
 
@@ -335,7 +353,7 @@ public final class ScenarioGenerator {
             }
             List<String> names = new ArrayList<>(attached);
             names.sort(null);
-            String name = names.isEmpty() || chance(0.05) ? pick(devices).name() : pick(names);
+            String name = names.isEmpty() || chance(lab() ? 0.03 : 0.05) ? pick(devices).name() : pick(names);
             attached.remove(name);
             return new Step.Detach(name);
         }
@@ -343,7 +361,7 @@ public final class ScenarioGenerator {
         private Step.Dma dma() {
             List<String> names = new ArrayList<>(attached);
             names.sort(null);
-            String device = names.isEmpty() || chance(0.1) ? pick(devices).name() : pick(names);
+            String device = names.isEmpty() || chance(lab() ? 0.03 : 0.1) ? pick(devices).name() : pick(names);
             long page = Scenario.DEFAULT_PAGE_SIZE;
             long iova;
             long pages = between(1, 16);
