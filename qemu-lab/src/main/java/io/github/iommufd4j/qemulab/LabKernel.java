@@ -70,6 +70,7 @@ public final class LabKernel implements AutoCloseable {
     private final Map<Integer, HwptInfo> hwpts = new ConcurrentHashMap<>();
     private final Map<String, Long> migDataSize = new ConcurrentHashMap<>();
     private final List<Hook> hooks = new CopyOnWriteArrayList<>();
+    private final List<RequestHook> requestHooks = new CopyOnWriteArrayList<>();
     private final List<SocketChannel> clients = new CopyOnWriteArrayList<>();
     private volatile Thread acceptor;
     private volatile int connections;
@@ -79,6 +80,9 @@ public final class LabKernel implements AutoCloseable {
     }
 
     private record Hook(Predicate<LabEntry> when, Consumer<LabEntry> action, boolean once) {
+    }
+
+    private record RequestHook(Predicate<String> when, Runnable action) {
     }
 
     /**
@@ -164,6 +168,18 @@ public final class LabKernel implements AutoCloseable {
         hooks.add(new Hook(when, action, once));
     }
 
+    /**
+     * Runs {@code action} once, on the serving thread, when the first request whose op ({@code GET_DIRTY_BITMAP},
+     * {@code DMA_LOGGING_REPORT}, ...: the library's names) matches {@code op} arrives, before it is decoded and
+     * answered: QEMU waits on that call while the action runs, so whatever the action does to the backend is in place
+     * for the call. Returns what removes the hook if it has not run.
+     */
+    public Runnable beforeRequest(Predicate<String> op, Runnable action) {
+        RequestHook h = new RequestHook(op, action);
+        requestHooks.add(h);
+        return () -> requestHooks.remove(h);
+    }
+
     @Override
     public void close() {
         try {
@@ -222,6 +238,19 @@ public final class LabKernel implements AutoCloseable {
 
     /** Handles one line of the library and returns the answer ({@code ok} for an event). Visible for tests. */
     String handleLine(String line) {
+        if (!requestHooks.isEmpty() && line.startsWith("Q ")) {
+            int end = line.indexOf(' ', 2);
+            String op = end < 0 ? line.substring(2) : line.substring(2, end);
+            for (RequestHook h : requestHooks) {
+                if (h.when().test(op) && requestHooks.remove(h)) {
+                    try {
+                        h.action().run();
+                    } catch (RuntimeException ex) {
+                        record(LabEntry.Kind.ERROR, "HOOK_ERROR", kv("request", op, "error", String.valueOf(ex)), "failed");
+                    }
+                }
+            }
+        }
         long mark = log.mark();
         String reply = decodeAndAnswer(line);
         runHooks(mark);

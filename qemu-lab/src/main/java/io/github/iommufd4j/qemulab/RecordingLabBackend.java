@@ -21,7 +21,8 @@ import java.util.function.Supplier;
  * result: op, arguments named as core's recorded calls name them ({@code devId}, {@code ptId}, {@code ioasId},
  * {@code hwptId}, {@code iova} and {@code length} as {@code 0x} hex, ...), the outputs of a successful call
  * ({@code outDevId}, {@code outIoasId}, {@code outHwptId}, and {@code outDirtyPages}: the bits set in the bitmap
- * after a dirty-bitmap query or DMA log report), and the errno of a failed one. The scripted kernel
+ * after a dirty-bitmap query or DMA log report, with {@code outRuns}, those bits as runs {@code first:count,...} in
+ * pages from the query's IOVA, when there are any), and the errno of a failed one. The scripted kernel
  * may add facts the backend interface cannot carry (the read-only flag of a map) with {@link #withExtras}.
  * Abilities (provisioning, DMA, faults, inventory) pass through unrecorded.
  */
@@ -68,6 +69,12 @@ public final class RecordingLabBackend extends ForwardingIommufdBackend {
             }
             if (reported != null) {
                 args.put("outDirtyPages", reported.cardinality());
+                if (reported.cardinality() > 0) {
+                    StringBuilder runs = new StringBuilder();
+                    reported.forEachRun((first, count) -> runs.append(runs.length() == 0 ? "" : ",").append(first)
+                            .append(':').append(count));
+                    args.put("outRuns", runs.toString());
+                }
             }
             if (extra != null) {
                 args.putAll(extra);

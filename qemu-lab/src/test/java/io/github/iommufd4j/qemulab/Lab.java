@@ -15,6 +15,8 @@ final class Lab {
     static final IommuSpec PLAIN = LabDevice.labIommu("iommu-plain", "default", false);
 
     private static boolean toldWhy;
+    /** Held so the logging configuration keeps it (it holds loggers weakly). */
+    private static final java.util.logging.Logger CORE_LOG = java.util.logging.Logger.getLogger("io.github.iommufd4j.core");
 
     private Lab() {
     }
@@ -34,6 +36,14 @@ final class Lab {
             Assumptions.assumeTrue(false, "skipped, the lab cannot run here: " + a.reason());
         }
         return a.installation().get();
+    }
+
+    /**
+     * Silences core's log of warnings and errors (every diagnostic of every scenario would fill the output); they are
+     * in the reports compared.
+     */
+    static void quietCore() {
+        CORE_LOG.setLevel(java.util.logging.Level.OFF);
     }
 
     static LabSession start(LabConfig config) {

@@ -119,8 +119,27 @@ class LabKernelTest {
         assertThat(kernel.handleLine("Q GET_DIRTY_BITMAP hwpt=3 flags=0 reserved=0 iova=0x0 length=0xa0000 page=0x1000"))
                 .isEqualTo("ok");                                                           // read and cleared
         assertThat(Lab.calls(log.entries())).contains(
-                "GET_DIRTY_BITMAP(hwptId 3, iova 0x0, length 0xa0000, pageSize 4096, noClear false, outDirtyPages 4) = ok",
+                "GET_DIRTY_BITMAP(hwptId 3, iova 0x0, length 0xa0000, pageSize 4096, noClear false, outDirtyPages 4, outRuns 2:3,9:1) = ok",
                 "GET_DIRTY_BITMAP(hwptId 3, iova 0x0, length 0xa0000, pageSize 4096, noClear false, outDirtyPages 0) = ok");
+    }
+
+    @Test
+    void aRequestHookRunsOnceBeforeTheFirstMatchingRequestIsAnswered() {
+        realizeVf0();
+        assertThat(kernel.handleLine("Q SET_DIRTY_TRACKING hwpt=3 flags=1")).isEqualTo("ok");
+        int[] ran = {0};
+        kernel.beforeRequest(op -> op.equals("GET_DIRTY_BITMAP"), () -> {
+            ran[0]++;
+            mock.dmaSimulation().orElseThrow().dmaWrite(1, 0x1000, 0x1000);
+        });
+        Runnable removed = kernel.beforeRequest(op -> op.equals("DESTROY"), () -> ran[0] += 100);
+        removed.run();
+        assertThat(kernel.handleLine("Q GET_DIRTY_BITMAP hwpt=3 flags=0 reserved=0 iova=0x0 length=0xa0000 page=0x1000"))
+                .as("the write made by the hook is in the answer").isEqualTo("ok runs=1:1");
+        assertThat(kernel.handleLine("Q GET_DIRTY_BITMAP hwpt=3 flags=0 reserved=0 iova=0x0 length=0xa0000 page=0x1000"))
+                .isEqualTo("ok");
+        assertThat(kernel.handleLine("Q DESTROY id=3")).startsWith("err");
+        assertThat(ran[0]).isEqualTo(1);
     }
 
     @Test
@@ -154,7 +173,7 @@ class LabKernelTest {
         assertThat(kernel.handleLine("Q DMA_LOGGING_REPORT dev=1 iova=0x0 length=0x100000 page=0x1000")).isEqualTo("ok runs=5:2");
         assertThat(Lab.calls(log.entries())).contains(
                 "DMA_LOGGING_START(devId 1, ranges 2, pageSize 4096, rangeList [[0x0, +0x100000), [0x200000, +0x1000)]) = ok",
-                "DMA_LOGGING_REPORT(devId 1, iova 0x0, length 0x100000, pageSize 4096, outDirtyPages 2) = ok");
+                "DMA_LOGGING_REPORT(devId 1, iova 0x0, length 0x100000, pageSize 4096, outDirtyPages 2, outRuns 5:2) = ok");
     }
 
     @Test

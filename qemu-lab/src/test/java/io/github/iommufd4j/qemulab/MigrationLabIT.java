@@ -27,7 +27,8 @@ class MigrationLabIT {
             String length = map.replaceAll(".*length (0x[0-9a-f]+),.*", "$1");
             String pages = iova.equals("0x100000") ? dirtyAt0x100000 : "0";
             out.add("GET_DIRTY_BITMAP(hwptId " + hwpt + ", iova " + iova + ", length " + length
-                    + ", pageSize 4096, noClear false, outDirtyPages " + pages + ") = ok");
+                    + ", pageSize 4096, noClear false, outDirtyPages " + pages
+                    + (pages.equals("0") ? "" : ", outRuns 2:" + pages) + ") = ok");
         }
         return out;
     }
@@ -108,7 +109,7 @@ class MigrationLabIT {
                             String iova = map.replaceAll(".*iova (0x[0-9a-f]+),.*", "$1");
                             String length = map.replaceAll(".*length (0x[0-9a-f]+),.*", "$1");
                             out.add("DMA_LOGGING_REPORT(devId 1, iova " + iova + ", length " + length + ", pageSize 4096, "
-                                    + "outDirtyPages " + (i == 0 && iova.equals("0x0") ? 1 : 0) + ") = ok");
+                                    + "outDirtyPages " + (i == 0 && iova.equals("0x0") ? "1, outRuns 0:1" : "0") + ") = ok");
                         }
                         return out;
                     },
