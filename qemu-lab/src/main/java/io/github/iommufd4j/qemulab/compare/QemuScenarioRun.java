@@ -264,7 +264,7 @@ public final class QemuScenarioRun {
             if (made.isEmpty() && !m.dma().isEmpty() && log.since(mark).stream().noneMatch(e -> QUERIES.contains(e.op()))) {
                 writes.run();
             }
-            resent = pagesSentTwice();
+            resent = pagesSentTwice(session);
         }
         LabSession.StepOutcome cont = session.cont();
         if (!cont.ok()) {
@@ -290,7 +290,7 @@ public final class QemuScenarioRun {
      * and what a query reports there is cleared, so only a mark no query shows (perpetual dirty) can make this
      * non-zero.
      */
-    private long pagesSentTwice() {
+    public static long pagesSentTwice(LabSession session) {
         JsonNode ram = session.qmp().execute("query-migrate", Map.of(), session.config().timeout()).path("ram");
         long pageSize = ram.path("page-size").asLong(LabReach.PAGE_SIZE);
         return ram.path("duplicate").asLong() + ram.path("normal").asLong() - ram.path("total").asLong() / pageSize;
