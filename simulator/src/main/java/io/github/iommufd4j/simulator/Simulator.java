@@ -333,7 +333,7 @@ public final class Simulator {
          * while one runs, or with the newest blocker's text while any blocker exists, with no call; else
          * {@code log_global_start} (a failure ends the migration), the writes, the setup sync and the final sync (a
          * failed query ends the migration with QEMU's error of that phase), and {@code log_global_stop}, which QEMU
-         * postpones until the VM runs again and whose failure QEMU only reports (the migration has ended).
+         * postpones until the VM runs again (Q-DT-9) and whose failure QEMU only reports (the migration has ended).
          */
         private void migrate(Step.Migrate m) {
             if (vmm.dirtyTrackingStarted()) {
