@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  */
 public final class VfioIommufd {
     private static final System.Logger LOG = System.getLogger(VfioIommufd.class.getName());
+    /** QEMU's own messages: warn_report at WARNING, error_report at ERROR (README "Logging"). */
+    private static final System.Logger QEMU_LOG = System.getLogger("io.github.iommufd4j.qemu");
     /** The highest guest physical address: guests have at most 52 address bits. */
     private static final long MAX_GUEST_ADDRESS = (1L << 52) - 1;
 
@@ -106,7 +108,7 @@ public final class VfioIommufd {
     }
 
     private void emit(Diagnostic d) {
-        LOG.log(d.level() == Diagnostic.Level.WARNING ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, d.text());
+        QEMU_LOG.log(d.level() == Diagnostic.Level.WARNING ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, d.text());
         for (Consumer<Diagnostic> l : listeners) {
             l.accept(d);
         }
