@@ -1,0 +1,121 @@
+package io.github.iommufd4j.tck;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.opentest4j.AssertionFailedError;
+
+/**
+ * A rule of the TCK failed: which rule, the backend call that broke it (operation, arguments, result), what was
+ * expected and what came instead, the rule's {@link OnFailure hint}, and the earlier failed rules this failure
+ * {@link RestsOn follows from}. Every failure of a rule reaches the console, the JUnit XML and the Markdown
+ * report as one of these; {@link #getMessage()} carries all of it, nothing cut:
+ *
+ * <pre>
+ * K-ATT-2 (required) failed: ATTACH of device b (no dirty tracking) to DIRTY_TRACKING HWPT 4
+ *   call:     ATTACH(devId 2, ptId 4) = EBUSY
+ *   expected: EINVAL
+ *   actual:   EBUSY (backend said: ATTACH(dev 2, pt 4) failed: EBUSY)
+ *   hint:     the compatibility check of ATTACH: ...
+ * </pre>
+ *
+ * <p>IOVAs are hexadecimal; dirty pages are listed by IOVA, not by bit index.
+ */
+public final class RuleViolation extends AssertionFailedError {
+    private static final long serialVersionUID = 1L;
+
+    private final String ruleId;
+    private final TckSummary.Level level;
+    private final String check;
+    private final String call;
+    private final String expectedText;
+    private final String actualText;
+    private final String hint;
+    private final List<String> followsFrom;
+    private final List<String> details;
+
+    RuleViolation(String ruleId, TckSummary.Level level, String check, String call, String expected, String actual,
+                  String hint, List<String> followsFrom, List<String> details, Throwable cause) {
+        super(format(ruleId, level, check, call, expected, actual, hint, followsFrom, details), expected, actual, cause);
+        this.ruleId = Objects.requireNonNull(ruleId, "ruleId");
+        this.level = Objects.requireNonNull(level, "level");
+        this.check = Objects.requireNonNull(check, "check");
+        this.call = call;
+        this.expectedText = expected;
+        this.actualText = actual;
+        this.hint = hint;
+        this.followsFrom = List.copyOf(followsFrom);
+        this.details = List.copyOf(details);
+    }
+
+    private static String format(String ruleId, TckSummary.Level level, String check, String call, String expected,
+                                 String actual, String hint, List<String> followsFrom, List<String> details) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(ruleId).append(" (").append(level.name().toLowerCase(Locale.ROOT)).append(")");
+        if (followsFrom.isEmpty()) {
+            sb.append(" failed: ");
+        } else {
+            sb.append(" follows from ").append(String.join(" and ", followsFrom)).append(", which failed: ");
+        }
+        sb.append(check);
+        line(sb, "call", call);
+        line(sb, "expected", expected);
+        line(sb, "actual", actual);
+        line(sb, "hint", hint);
+        for (String d : details) {
+            sb.append("\n  ").append(d);
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String key, String value) {
+        if (value != null) {
+            sb.append("\n  ").append(String.format("%-9s %s", key + ":", value.replace("\n", "\n            ")));
+        }
+    }
+
+    /** The rule ({@code K-ATT-2}). */
+    public String ruleId() {
+        return ruleId;
+    }
+
+    /** Its level. */
+    public TckSummary.Level level() {
+        return level;
+    }
+
+    /** What the rule checked when it failed ({@code "ATTACH of device b (no dirty tracking) to ..."}). */
+    public String check() {
+        return check;
+    }
+
+    /** The backend call that broke the rule, as recorded ({@code "ATTACH(devId 2, ptId 4) = EBUSY"}), or null. */
+    public String call() {
+        return call;
+    }
+
+    /** What the rule expected, as text. */
+    public String expectedText() {
+        return expectedText;
+    }
+
+    /** What came instead, as text. */
+    public String actualText() {
+        return actualText;
+    }
+
+    /** The rule's {@link OnFailure} hint, or null. */
+    public String hint() {
+        return hint;
+    }
+
+    /** The rules this rule {@link RestsOn rests on} that failed earlier in the run (empty when none did). */
+    public List<String> followsFrom() {
+        return followsFrom;
+    }
+
+    /** Further lines: the whole call sequences compared, the backend's own message. */
+    public List<String> details() {
+        return details;
+    }
+}
