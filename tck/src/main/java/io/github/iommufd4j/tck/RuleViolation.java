@@ -36,16 +36,22 @@ public final class RuleViolation extends AssertionFailedError {
 
     RuleViolation(String ruleId, TckSummary.Level level, String check, String call, String expected, String actual,
                   String hint, List<String> followsFrom, List<String> details, Throwable cause) {
-        super(format(ruleId, level, check, call, expected, actual, hint, followsFrom, details), expected, actual, cause);
+        super(format(ruleId, level, withoutId(ruleId, check), call, expected, actual, hint, followsFrom, details), expected,
+                actual, cause);
         this.ruleId = Objects.requireNonNull(ruleId, "ruleId");
         this.level = Objects.requireNonNull(level, "level");
-        this.check = Objects.requireNonNull(check, "check");
+        this.check = withoutId(ruleId, Objects.requireNonNull(check, "check"));
         this.call = call;
         this.expectedText = expected;
         this.actualText = actual;
         this.hint = hint;
         this.followsFrom = List.copyOf(followsFrom);
         this.details = List.copyOf(details);
+    }
+
+    /** {@code "K-ATT-2: ATTACH of ..."} is {@code "ATTACH of ..."} under K-ATT-2: the id is said once. */
+    private static String withoutId(String ruleId, String check) {
+        return check.startsWith(ruleId + ": ") ? check.substring(ruleId.length() + 2) : check;
     }
 
     private static String format(String ruleId, TckSummary.Level level, String check, String call, String expected,

@@ -111,7 +111,7 @@ class BrokenBackendsTest {
         assertThat(s.firstCauses()).containsExactly("K-ATT-2");
 
         assertThat(failure(s, "required_kAtt2_nonDirtyDeviceOnDirtyHwptIsEinval").reason()).isEqualTo("""
-                K-ATT-2 (required) failed: K-ATT-2: ATTACH of device b (no dirty tracking) to DIRTY_TRACKING HWPT 4
+                K-ATT-2 (required) failed: ATTACH of device b (no dirty tracking) to DIRTY_TRACKING HWPT 4
                   call:     ATTACH(devId 2, ptId 4) = EBUSY
                   expected: EINVAL
                   actual:   EBUSY
@@ -120,7 +120,7 @@ class BrokenBackendsTest {
                   backend said: ATTACH(dev 2, pt 4) failed: EBUSY""");
         // The container count no longer hides the call: the first call that differs is named, EBUSY for EINVAL.
         assertThat(failure(s, "required_qAtt3_dirtyTrackingAskedForIffCapability").reason()).startsWith("""
-                Q-ATT-3 (required) follows from K-ATT-2, which failed: Q-ATT-3: calls of attaching b (no dirty tracking) \
+                Q-ATT-3 (required) follows from K-ATT-2, which failed: calls of attaching b (no dirty tracking) \
                 after a, with HWPT_ALLOC's flags
                   call:     ATTACH(devId 4, ptId 3) = EBUSY (call 3 of 6)
                   expected: ATTACH=EINVAL
@@ -167,7 +167,7 @@ class BrokenBackendsTest {
     void brokenLeakOnFailedAlloc_shouldFailBy_optional_kFail_failedAllocLeavesNoObject() {
         TckSummary s = run(LeakOnFailedAllocTck.class);
         assertThat(failure(s, "optional_kFail_failedAllocLeavesNoObject").reason())
-                .startsWith("K-FAIL (optional) failed: K-FAIL: live objects after a HWPT_ALLOC failing with K-ALLOC-6 failure")
+                .startsWith("K-FAIL (optional) failed: live objects after a HWPT_ALLOC failing with K-ALLOC-6 failure")
                 .contains("  call:     HWPT_ALLOC(devId 1, ptId 2, [DIRTY_TRACKING]) = EOPNOTSUPP\n");
         assertThat(failed(s)).as("rules failing on %s", s.backend()).containsExactly("optional_kFail_failedAllocLeavesNoObject");
         assertThat(consequences(s)).isEmpty();
