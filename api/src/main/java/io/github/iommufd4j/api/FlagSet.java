@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An immutable set of kernel flag bits of one enum type. {@link #contains(BitFlag)} is one AND on a
+ * An immutable set of kernel flag bits of one enum type. {@link #contains(Enum)} is one AND on a
  * {@code long}: no allocation, no iteration. Bits the enum does not name are kept in {@link #bits()} so a
  * value read from a newer kernel survives a round trip.
  *
