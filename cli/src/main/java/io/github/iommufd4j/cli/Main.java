@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
         footer = {"  " + Main.CLASS_PATH_ENV + "  the default of --class-path: jars and class",
                 "                        directories of your own backends, separated by ':'"},
         subcommands = {SimulateCommand.class, BackendsCommand.class, ProbeCommand.class, TckCommand.class,
+                NewBackendCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ran", "1:internal error", "2:invalid scenario or arguments",

@@ -80,4 +80,20 @@ class PackagingTest {
         managedPlugins(pom(ROOT.resolve("bom/pom.xml"))).forEach((plugin, version) ->
                 assertThat(version).as("version of %s in the BOM", plugin).isEqualTo(parent.get(plugin)));
     }
+
+    @Test
+    void theBackendTemplatePinsThePluginsAndVersionsOfThisBuild() throws Exception {
+        Document parentPom = pom(ROOT.resolve("pom.xml"));
+        Map<String, String> parent = managedPlugins(parentPom);
+        Document template = pom(ROOT.resolve("backend-template/pom.xml"));
+        Map<String, String> pinned = managedPlugins(template);
+        assertThat(pinned.keySet()).as("plugins the template pins").contains("maven-compiler-plugin", "maven-surefire-plugin",
+                "maven-resources-plugin", "maven-jar-plugin", "maven-install-plugin", "maven-clean-plugin");
+        pinned.forEach((plugin, version) ->
+                assertThat(version).as("version of %s in the template", plugin).isEqualTo(parent.get(plugin)));
+        Element props = children(template.getDocumentElement(), "properties").get(0);
+        Element parentProps = children(parentPom.getDocumentElement(), "properties").get(0);
+        assertThat(text(props, "iommufd4j.version")).isEqualTo(text(parentPom.getDocumentElement(), "version"));
+        assertThat(text(props, "auto-service.version")).isEqualTo(text(parentProps, "auto-service.version"));
+    }
 }
