@@ -8,12 +8,20 @@ public interface FaultInjection {
     /**
      * The {@code nth} next call (1 = the very next) of {@code op} fails with {@code errno} without changing
      * anything. Several faults may be pending at once.
+     *
+     * @param op    the operation
+     * @param nth   which of its next calls fails, from 1
+     * @param errno the errno it fails with
      */
     void failNth(BackendOp op, int nth, Errno errno);
 
     /** Drops every pending fault. */
     void clearFaults();
 
-    /** Calls made per operation since the backend was opened (failed ones included). */
+    /**
+     * Calls made per operation.
+     *
+     * @return the calls since the backend was opened, failed ones included, per operation
+     */
     Map<BackendOp, Long> callCounts();
 }

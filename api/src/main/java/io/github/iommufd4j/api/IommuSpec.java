@@ -22,6 +22,18 @@ public record IommuSpec(String id, String family, boolean dirtyTracking, boolean
     /** The kernel selftest mock's IOPTE size on a 4 KiB host. */
     public static final long MOCK_IOPTE_SIZE = 2048;
 
+    /**
+     * An IOMMU instance.
+     *
+     * @param id            unique name of the instance
+     * @param family        its family
+     * @param dirtyTracking reports dirty tracking
+     * @param nestParent    accepts NEST_PARENT
+     * @param apertureStart first IOVA the IOMMU translates
+     * @param apertureLast  last IOVA the IOMMU translates
+     * @param iopteSize     smallest page the IOMMU maps, a power of two
+     * @throws IllegalArgumentException for an IOPTE size that is not a power of two or an empty aperture
+     */
     public IommuSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(family, "family");
@@ -33,7 +45,15 @@ public record IommuSpec(String id, String family, boolean dirtyTracking, boolean
         }
     }
 
-    /** An IOMMU with the kernel selftest mock's aperture and IOPTE size. */
+    /**
+     * An IOMMU with the kernel selftest mock's aperture and IOPTE size.
+     *
+     * @param id            unique name of the instance
+     * @param family        its family
+     * @param dirtyTracking reports dirty tracking
+     * @param nestParent    accepts NEST_PARENT
+     * @return the spec
+     */
     public static IommuSpec of(String id, String family, boolean dirtyTracking, boolean nestParent) {
         return new IommuSpec(id, family, dirtyTracking, nestParent, MOCK_APERTURE_START, MOCK_APERTURE_LAST, MOCK_IOPTE_SIZE);
     }

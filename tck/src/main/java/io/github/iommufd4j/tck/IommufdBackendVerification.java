@@ -85,7 +85,11 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
     private final List<BackendCall> history = new ArrayList<>();
     private final List<IommufdBackend> extraBackends = new ArrayList<>();
 
-    /** The fixture of the backend under test; called before each rule. */
+    /**
+     * The fixture of the backend under test; called before each rule.
+     *
+     * @return the fixture that opens the backend and makes its devices
+     */
     protected abstract TckFixture fixture();
 
     @BeforeEach

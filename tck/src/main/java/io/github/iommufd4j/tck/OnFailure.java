@@ -14,6 +14,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface OnFailure {
-    /** Where the bug usually is ({@code "the errno (EINVAL is the usual slip)"}). */
+    /**
+     * Where the bug usually is.
+     *
+     * @return the hint ({@code "the errno (EINVAL is the usual slip)"})
+     */
     String value();
 }

@@ -27,13 +27,24 @@ public final class ProvisioningFixture implements TckFixture {
     private final IommufdBackendProvider provider;
     private final BackendOptions options;
 
-    /** A fixture opening {@code provider} with {@code options}. */
+    /**
+     * A fixture opening {@code provider} with {@code options}.
+     *
+     * @param provider the backend's provider
+     * @param options  the options every backend is opened with
+     */
     public ProvisioningFixture(IommufdBackendProvider provider, BackendOptions options) {
         this.provider = Objects.requireNonNull(provider, "provider");
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** The spec this fixture asks the backend to make for {@code kind}. */
+    /**
+     * The spec this fixture asks the backend to make for a device kind.
+     *
+     * @param kind the kind of device
+     * @param name the device's name
+     * @return the spec, on {@link #DIRTY_IOMMU}, {@link #PLAIN_IOMMU} or {@link #OTHER_FAMILY_IOMMU}
+     */
     public static DeviceSpec spec(DeviceKind kind, String name) {
         return switch (kind) {
             case DIRTY_CAPABLE -> DeviceSpec.plain(name, DIRTY_IOMMU);

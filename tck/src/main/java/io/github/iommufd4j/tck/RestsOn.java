@@ -15,6 +15,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface RestsOn {
-    /** Rule ids ({@code "K-ATT-2"}). */
+    /**
+     * The rules built on.
+     *
+     * @return rule ids ({@code "K-ATT-2"})
+     */
     String[] value();
 }

@@ -24,14 +24,23 @@ import org.opentest4j.AssertionFailedError;
 public final class RuleViolation extends AssertionFailedError {
     private static final long serialVersionUID = 1L;
 
+    /** @serial the rule id */
     private final String ruleId;
+    /** @serial the rule's level */
     private final TckSummary.Level level;
+    /** @serial what was checked */
     private final String check;
+    /** @serial the call that broke the rule, or null */
     private final String call;
+    /** @serial what was expected */
     private final String expectedText;
+    /** @serial what came instead */
     private final String actualText;
+    /** @serial the rule's hint, or null */
     private final String hint;
+    /** @serial the failed rules this one follows from */
     private final List<String> followsFrom;
+    /** @serial further lines */
     private final List<String> details;
 
     RuleViolation(String ruleId, TckSummary.Level level, String check, String call, String expected, String actual,
@@ -80,47 +89,83 @@ public final class RuleViolation extends AssertionFailedError {
         }
     }
 
-    /** The rule ({@code K-ATT-2}). */
+    /**
+     * The rule ({@code K-ATT-2}).
+     *
+     * @return the rule ({@code K-ATT-2})
+     */
     public String ruleId() {
         return ruleId;
     }
 
-    /** Its level. */
+    /**
+     * Its level.
+     *
+     * @return its level
+     */
     public TckSummary.Level level() {
         return level;
     }
 
-    /** What the rule checked when it failed ({@code "ATTACH of device b (no dirty tracking) to ..."}). */
+    /**
+     * What the rule checked when it failed ({@code "ATTACH of device b (no dirty tracking) to ..."}).
+     *
+     * @return what the rule checked when it failed
+     */
     public String check() {
         return check;
     }
 
-    /** The backend call that broke the rule, as recorded ({@code "ATTACH(devId 2, ptId 4) = EBUSY"}), or null. */
+    /**
+     * The backend call that broke the rule, as recorded ({@code "ATTACH(devId 2, ptId 4) = EBUSY"}), or null.
+     *
+     * @return the backend call that broke the rule, as recorded, or null
+     */
     public String call() {
         return call;
     }
 
-    /** What the rule expected, as text. */
+    /**
+     * What the rule expected, as text.
+     *
+     * @return what the rule expected, as text
+     */
     public String expectedText() {
         return expectedText;
     }
 
-    /** What came instead, as text. */
+    /**
+     * What came instead, as text.
+     *
+     * @return what came instead, as text
+     */
     public String actualText() {
         return actualText;
     }
 
-    /** The rule's {@link OnFailure} hint, or null. */
+    /**
+     * The rule's {@link OnFailure} hint, or null.
+     *
+     * @return the rule's {@link OnFailure} hint, or null
+     */
     public String hint() {
         return hint;
     }
 
-    /** The rules this rule {@link RestsOn rests on} that failed earlier in the run (empty when none did). */
+    /**
+     * The rules this rule {@link RestsOn rests on} that failed earlier in the run (empty when none did).
+     *
+     * @return the rules this rule rests on that failed earlier in the run (empty when none did)
+     */
     public List<String> followsFrom() {
         return followsFrom;
     }
 
-    /** Further lines: the whole call sequences compared, the backend's own message. */
+    /**
+     * Further lines: the whole call sequences compared, the backend's own message.
+     *
+     * @return further lines: the whole call sequences compared, the backend's own message
+     */
     public List<String> details() {
         return details;
     }

@@ -39,7 +39,14 @@ public final class TckRunner {
     private TckRunner() {
     }
 
-    /** {@link #run(String, BackendOptions, Path, Consumer)} without backend options. */
+    /**
+     * {@link #run(String, BackendOptions, Path, Consumer)} without backend options.
+     *
+     * @param backendName the provider's name, or null for the only one on the class path
+     * @param reportDir   where the JUnit XML and Markdown reports go (created if needed)
+     * @param progress    receives one line per rule as it finishes
+     * @return the outcome
+     */
     public static TckSummary run(String backendName, Path reportDir, Consumer<String> progress) {
         return run(backendName, BackendOptions.empty(), reportDir, progress);
     }
@@ -48,7 +55,11 @@ public final class TckRunner {
      * Runs {@link ServiceLoaderBackendTck} over the backend called {@code backendName} (null: the only one on
      * the class path).
      *
-     * @param progress receives one line per rule as it finishes ({@code PASSED   K-ALLOC-6  required_kAlloc6_...})
+     * @param backendName the provider's name, or null for the only one on the class path
+     * @param options     the backend options
+     * @param reportDir   where the JUnit XML and Markdown reports go (created if needed)
+     * @param progress    receives one line per rule as it finishes ({@code PASSED   K-ALLOC-6  required_kAlloc6_...})
+     * @return the outcome
      * @throws IllegalArgumentException when no such backend is on the class path (naming the ones found)
      * @throws UncheckedIOException     when the reports cannot be written
      */
@@ -73,7 +84,13 @@ public final class TckRunner {
      * Runs a concrete verification class (a backend writer's own subclass of {@link IommufdBackendVerification})
      * with the given JUnit configuration parameters.
      *
-     * @param label the name of what is verified, for the summary and the reports
+     * @param verification  the class to run
+     * @param label         the name of what is verified, for the summary and the reports
+     * @param configuration JUnit configuration parameters ({@link ServiceLoaderBackendTck#BACKEND_PROPERTY}, ...)
+     * @param reportDir     where the JUnit XML and Markdown reports go (created if needed)
+     * @param progress      receives one line per rule as it finishes, and one per failure of the run
+     * @return the outcome
+     * @throws UncheckedIOException when the reports cannot be written
      */
     public static TckSummary runClass(Class<? extends IommufdBackendVerification> verification, String label,
                                       Map<String, String> configuration, Path reportDir, Consumer<String> progress) {

@@ -57,6 +57,17 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
     public record RuleResult(String method, String ruleId, Level level, Result result, String reason,
                              List<String> followsFrom) {
 
+        /**
+         * A result; a null {@code followsFrom} is empty.
+         *
+         * @param method      the test method
+         * @param ruleId      the rule id, or {@code "-"}
+         * @param level       its level
+         * @param result      passed, failed or skipped
+         * @param reason      why it failed or was skipped, null when passed
+         * @param followsFrom the earlier failed rules a failure follows from
+         * @throws NullPointerException when method, rule id, level or result is null
+         */
         public RuleResult {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(ruleId, "ruleId");
@@ -66,30 +77,59 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
         }
 
         /**
-         * The result of test method {@code method}: level and rule id are read from its name
-         * ({@code required_kAlloc6_x} is REQUIRED, {@code K-ALLOC-6}).
+         * The result of a test method: level and rule id are read from its name ({@code required_kAlloc6_x} is
+         * REQUIRED, {@code K-ALLOC-6}).
+         *
+         * @param method the test method's name
+         * @param result what happened
+         * @param reason why it failed or was skipped, or null
+         * @return the result
          */
         public static RuleResult of(String method, Result result, String reason) {
             return of(method, result, reason, List.of());
         }
 
-        /** {@link #of(String, Result, String)} for a failure that follows from earlier failed rules. */
+        /**
+         * {@link #of(String, Result, String)} for a failure that follows from earlier failed rules.
+         *
+         * @param method      the test method's name
+         * @param result      what happened
+         * @param reason      why it failed or was skipped, or null
+         * @param followsFrom the ids of the earlier failed rules it follows from
+         * @return the result
+         */
         public static RuleResult of(String method, Result result, String reason, List<String> followsFrom) {
             RuleInfo rule = RuleInfo.of(method);
             return new RuleResult(method, rule.id(), rule.level(), result, reason, followsFrom);
         }
 
-        /** The part of the method name after level and rule id ({@code dirtyAllocOnNonDirtyDeviceIsEopnotsupp}). */
+        /**
+         * What the rule checks, from its name.
+         *
+         * @return the part of the method name after level and rule id ({@code dirtyAllocOnNonDirtyDeviceIsEopnotsupp})
+         */
         public String check() {
             return RuleInfo.of(method).check();
         }
 
-        /** The rule's {@link OnFailure} hint, if it is a rule of the catalogue. */
+        /**
+         * Where to look when the rule fails.
+         *
+         * @return the rule's {@link OnFailure} hint, if it is a rule of the catalogue
+         */
         public Optional<String> hint() {
             return Optional.ofNullable(RuleInfo.of(method).hint());
         }
     }
 
+    /**
+     * A summary; the results are sorted by level, rule id and method.
+     *
+     * @param backend  what was verified
+     * @param results  one row per rule
+     * @param problems failures of the run as a whole
+     * @throws NullPointerException when backend, results or problems is null
+     */
     public TckSummary {
         Objects.requireNonNull(backend, "backend");
         List<RuleResult> sorted = new ArrayList<>(results);
@@ -99,27 +139,52 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
         problems = List.copyOf(problems);
     }
 
-    /** A summary of rule results with no failure of the run as a whole. */
+    /**
+     * A summary of rule results with no failure of the run as a whole.
+     *
+     * @param backend what was verified
+     * @param results one row per rule
+     */
     public TckSummary(String backend, List<RuleResult> results) {
         this(backend, results, List.of());
     }
 
-    /** The result of {@code method}, if it ran. */
+    /**
+     * The result of one rule.
+     *
+     * @param method the rule's method name
+     * @return its result, if it ran
+     */
     public Optional<RuleResult> result(String method) {
         return results.stream().filter(r -> r.method().equals(method)).findFirst();
     }
 
-    /** How many rules had {@code result}. */
+    /**
+     * How many rules had a result.
+     *
+     * @param result the result
+     * @return the number of rules
+     */
     public long count(Result result) {
         return results.stream().filter(r -> r.result() == result).count();
     }
 
-    /** How many rules of {@code level} had {@code result}. */
+    /**
+     * How many rules of a level had a result.
+     *
+     * @param level  the level
+     * @param result the result
+     * @return the number of rules
+     */
     public long count(Level level, Result result) {
         return results.stream().filter(r -> r.level() == level && r.result() == result).count();
     }
 
-    /** The required rules that were skipped: each makes the run fail. */
+    /**
+     * The required rules that were skipped: each makes the run fail.
+     *
+     * @return their results, with the reasons
+     */
     public List<RuleResult> requiredSkipped() {
         return results.stream().filter(r -> r.level() == Level.REQUIRED && r.result() == Result.SKIPPED).toList();
     }
@@ -127,6 +192,8 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
     /**
      * Whether the backend passed: no rule failed, no required rule was skipped, and the run itself did not fail.
      * Skipped optional rules do not count.
+     *
+     * @return whether the backend passed
      */
     public boolean passed() {
         return count(Result.FAILED) == 0 && requiredSkipped().isEmpty() && problems.isEmpty() && !results.isEmpty();
@@ -135,6 +202,8 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
     /**
      * The failed rules that no other failure explains, by rule id: where to start fixing. A failure that follows
      * from an earlier failed rule is not listed.
+     *
+     * @return rule ids, in the order of the results
      */
     public Set<String> firstCauses() {
         Set<String> ids = new LinkedHashSet<>();
@@ -142,13 +211,21 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
         return ids;
     }
 
-    /** One line: {@code mock: 35 required (35 passed, 0 failed, 0 skipped), 7 optional (...)}. */
+    /**
+     * The counts in one line.
+     *
+     * @return {@code mock: 35 required (35 passed, 0 failed, 0 skipped), 7 optional (...)}
+     */
     public String headline() {
         return backend + ": " + levelLine(Level.REQUIRED) + ", " + levelLine(Level.OPTIONAL)
                 + (results.stream().anyMatch(r -> r.level() == Level.OTHER) ? ", " + levelLine(Level.OTHER) : "");
     }
 
-    /** The verdict in one line: {@code PASSED}, or {@code FAILED} with what made the run fail. */
+    /**
+     * The verdict in one line.
+     *
+     * @return {@code PASSED: ...}, or {@code FAILED: } and what made the run fail
+     */
     public String verdict() {
         if (passed()) {
             return "PASSED: no rule failed, every required rule ran";
@@ -183,6 +260,8 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
     /**
      * A plain-text table: rule, level, result, check, and the first line of the reason (at most 100 characters; a
      * failure that follows from others says so). The whole reasons are in {@link #details()}.
+     *
+     * @return the table, one line per rule under a header line
      */
     public String table() {
         List<String[]> rows = new ArrayList<>();
@@ -211,6 +290,8 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
      * Everything the table leaves out, nothing cut: the failures of the run, every failed rule's whole message
      * (rule, call, expected, actual, hint, what it follows from) and every skipped rule with its reason.
      * Empty when every rule passed.
+     *
+     * @return the text, the lines of each entry indented under its title
      */
     public String details() {
         StringBuilder sb = new StringBuilder();
@@ -234,7 +315,11 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
         return sb.toString();
     }
 
-    /** A Markdown report: headline and verdict, the table, then every failure and skip in full. */
+    /**
+     * A Markdown report: headline and verdict, the table, then every failure and skip in full.
+     *
+     * @return the report
+     */
     public String markdown() {
         StringBuilder sb = new StringBuilder();
         sb.append("# iommufd4j TCK report: ").append(backend).append("\n\n");
@@ -284,6 +369,8 @@ public record TckSummary(String backend, List<RuleResult> results, List<String> 
     /**
      * A few lines for the end of a Surefire run, where each failure's whole message is already printed: headline,
      * verdict, which failures follow from which, and every skipped rule with its reason.
+     *
+     * @return the lines
      */
     public String digest() {
         String nl = System.lineSeparator();
