@@ -45,11 +45,13 @@ class QemuLogTest {
     @BeforeEach
     void capture() {
         qemu.addHandler(capture);
+        qemu.setUseParentHandlers(false); // captured, not printed
     }
 
     @AfterEach
     void release() {
         qemu.removeHandler(capture);
+        qemu.setUseParentHandlers(true);
     }
 
     @Test
