@@ -15,12 +15,10 @@ import java.util.Objects;
  */
 public record IommuSpec(String id, String family, boolean dirtyTracking, boolean nestParent, long apertureStart,
                         long apertureLast, long iopteSize) {
-    /** The kernel selftest mock's aperture start, 16 MiB. */
-    public static final long MOCK_APERTURE_START = 1L << 24;
-    /** The kernel selftest mock's aperture end, 2 GiB - 1. */
-    public static final long MOCK_APERTURE_LAST = (1L << 31) - 1;
-    /** The kernel selftest mock's IOPTE size on a 4 KiB host. */
-    public static final long MOCK_IOPTE_SIZE = 2048;
+    /** The last IOVA: an aperture to it covers the whole 64-bit space. */
+    public static final long LAST_IOVA = -1L;
+    /** The IOPTE size of {@link #of}: the host page of x86-64 and most arm64 hosts. */
+    public static final long HOST_PAGE_SIZE = 4096;
 
     /**
      * An IOMMU instance.
@@ -46,7 +44,8 @@ public record IommuSpec(String id, String family, boolean dirtyTracking, boolean
     }
 
     /**
-     * An IOMMU with the kernel selftest mock's aperture and IOPTE size.
+     * An IOMMU that translates the whole 64-bit space with host-page IOPTEs. A backend whose devices sit behind a
+     * fixed geometry (the kernel's selftest mock) says so through {@link DeviceProvisioning#iommu}.
      *
      * @param id            unique name of the instance
      * @param family        its family
@@ -55,6 +54,6 @@ public record IommuSpec(String id, String family, boolean dirtyTracking, boolean
      * @return the spec
      */
     public static IommuSpec of(String id, String family, boolean dirtyTracking, boolean nestParent) {
-        return new IommuSpec(id, family, dirtyTracking, nestParent, MOCK_APERTURE_START, MOCK_APERTURE_LAST, MOCK_IOPTE_SIZE);
+        return new IommuSpec(id, family, dirtyTracking, nestParent, 0, LAST_IOVA, HOST_PAGE_SIZE);
     }
 }

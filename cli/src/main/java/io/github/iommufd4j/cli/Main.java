@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nEnvironment:%n",
         footer = {"  " + Main.CLASS_PATH_ENV + "  the default of --class-path: jars and class",
                 "                        directories of your own backends, separated by ':'"},
-        subcommands = {SimulateCommand.class, BackendsCommand.class, ProbeCommand.class, TckCommand.class,
-                NewBackendCommand.class,
+        subcommands = {SimulateCommand.class, CompareCommand.class, BackendsCommand.class, ProbeCommand.class,
+                TckCommand.class, NewBackendCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ran", "1:internal error", "2:invalid scenario or arguments",
@@ -57,8 +57,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of simulate, backends, probe, tck,"
-                + " new-backend");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of simulate, compare, backends, probe,"
+                + " tck, new-backend");
     }
 
     /** Runs the command line and exits with its status. */

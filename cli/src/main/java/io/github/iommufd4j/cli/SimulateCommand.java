@@ -10,6 +10,7 @@ import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import io.github.iommufd4j.simulator.scenario.Scenario;
+import io.github.iommufd4j.simulator.scenario.ScenarioProblem;
 import io.github.iommufd4j.simulator.SimulationOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -177,20 +178,14 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** Parses every file; all problems of all files are reported together. */
+    /** Parses every file; every problem of every file is reported together. */
     private List<ParsedScenario> readAll() {
         ScenarioParser parser = new ScenarioParser();
         List<ParsedScenario> parsed = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (Path file : files) {
             try {
-                ParsedScenario p = parser.parse(file);
-                String named = p.scenario().backend();
-                if (backend == null && named != null
-                        && providers().stream().noneMatch(pr -> pr.name().equals(named))) {
-                    throw p.error("backend", "unknown backend '" + named + "'; expected one of " + providerNames());
-                }
-                parsed.add(p);
+                parsed.add(parser.parse(file, this::unknownBackend));
             } catch (ScenarioException e) {
                 problems.addAll(e.problems());
             }
@@ -199,6 +194,16 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
             throw new ScenarioException(problems);
         }
         return parsed;
+    }
+
+    /** The scenario's own backend, when --backend does not override it, must be one on the class path. */
+    private List<ScenarioProblem> unknownBackend(Scenario scenario) {
+        String named = scenario.backend();
+        if (backend != null || named == null || providers().stream().anyMatch(p -> p.name().equals(named))) {
+            return List.of();
+        }
+        return List.of(new ScenarioProblem("backend", "unknown backend '" + named + "'; expected one of "
+                + providerNames()));
     }
 
     private static List<IommufdBackendProvider> providers() {

@@ -6,9 +6,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every broken scenario ends with exit status 2, nothing on stdout, and exactly one line on stderr that
- * names the file, line, column and key path ({@code scenario-format.md}: "Unknown keys, wrong types and
- * dangling references are errors that name the file, the line and column, and the key path").
+ * Every broken scenario ends with exit status 2, nothing on stdout, and one line on stderr per problem, each
+ * naming the file, line, column and key path ({@code docs/reference/scenario-format.md}: "Unknown keys, wrong
+ * types and dangling references are errors that name the file, the line and column, and the key path"), every
+ * problem of a file at once, in file order.
  */
 class BrokenScenarioTest {
     private static final String DIR = "src/test/resources/broken/";
@@ -21,11 +22,11 @@ class BrokenScenarioTest {
             version-2.yaml             | 1:10: version: version 2 is not supported; expected 1
             dangling-iommu.yaml        | 9:14: devices[2].iommu: unknown IOMMU 'smmu9'; expected one of iommu0, iommu1
             not-page-multiple.yaml     | 4:31: memory[0].length: 0x1800 is not a multiple of pageSize 4096; expected a multiple of 0x1000
-            unknown-step.yaml          | 6:5: steps[1]: unknown step 'atach'; expected one of attach, detach, startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault
-            two-keys-step.yaml         | 6:5: steps[0]: a second key 'detach' in one step; expected exactly one key per step (write each step as its own list item)
+            unknown-step.yaml          | 6:5: steps[1].atach: unknown step; expected one of attach, detach, startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault
+            two-keys-step.yaml         | 6:5: steps[0].detach: a second key in one step; expected exactly one key per step (write each step as its own list item)
             step-not-map.yaml          | 3:5: steps[0]: found the string 'startDirtyTracking'; expected a map with one key, the step (- attach: vf0)
-            bad-fault-op.yaml          | 3:17: steps[0].fault.op: unknown backend operation 'HWPT_ALOC'; expected one of IOAS_ALLOC, IOAS_MAP, IOAS_UNMAP, DESTROY, BIND, UNBIND, GET_HW_INFO, HWPT_ALLOC, ATTACH, DETACH, SET_DIRTY_TRACKING, GET_DIRTY_BITMAP, DMA_LOGGING_START, DMA_LOGGING_STOP, DMA_LOGGING_REPORT
-            bad-errno.yaml             | 5:14: steps[0].fault.errno: unknown errno 'ENOMEMORY'; expected a Linux errno name, one of EPERM, ENOENT, EINTR, EIO, ENXIO, E2BIG, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, ENOTTY, ENOSPC, ERANGE, ENOSYS, EOVERFLOW, EBADFD, EOPNOTSUPP, EADDRINUSE, ETIMEDOUT
+            bad-fault-op.yaml          | 3:17: steps[0].fault.op: found the string 'HWPT_ALOC'; expected one of IOAS_ALLOC, IOAS_MAP, IOAS_UNMAP, DESTROY, BIND, UNBIND, GET_HW_INFO, HWPT_ALLOC, ATTACH, DETACH, SET_DIRTY_TRACKING, GET_DIRTY_BITMAP, DMA_LOGGING_START, DMA_LOGGING_STOP, DMA_LOGGING_REPORT
+            bad-errno.yaml             | 5:14: steps[0].fault.errno: found the string 'ENOMEMORY'; expected a Linux errno name, one of EPERM, ENOENT, EINTR, EIO, ENXIO, E2BIG, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, ENOTTY, ENOSPC, ERANGE, ENOSYS, EOVERFLOW, EBADFD, EOPNOTSUPP, EADDRINUSE, ETIMEDOUT
             bad-on-off-auto.yaml       | 6:22: devices[0].enableMigration: found the string 'maybe'; expected on, off or auto
             duplicate-id.yaml          | 4:9: iommus[1].id: duplicate IOMMU id 'iommu0'; expected a unique id
             zero-length.yaml           | 5:49: steps[0].dma.length: length 0 is not positive; expected a positive number of bytes
@@ -37,7 +38,7 @@ class BrokenScenarioTest {
             missing-device-iommu.json  | 6:5: devices[1].iommu: missing required key; expected the id of an IOMMU in iommus
             dangling-step-device.json  | 7:24: steps[1].dma.device: unknown device 'vf9'; expected one of vf0
             duplicate-key.json         | 4:3: pageSize: duplicate key (first at 3:15); expected each key once
-            bad-hex.json               | 3:23: memory[0].iova: '0x10g0000' is not a number; expected an integer (decimal or 0x hex)
+            bad-hex.json               | 3:23: memory[0].iova: found the string '0x10g0000'; expected an integer (decimal or 0x hex, at most 0x7fffffffffffffff)
             on-as-boolean.json         | 4:77: devices[0].deviceDirtyPageTracking: found the boolean true; expected on, off or auto
             """)
     void brokenScenarioExitsTwoWithFileLineColumnAndKeyPath(String file, String expected) {
@@ -46,6 +47,45 @@ class BrokenScenarioTest {
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo(DIR + file + ":" + expected + System.lineSeparator());
         assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @org.junit.jupiter.api.Test
+    void everyProblemOfAFileIsReportedAtOnceInFileOrder() {
+        Cli.Result r = Cli.run("simulate", "--format", "json", DIR + "several-problems.yaml");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines()).containsExactly(
+                DIR + "several-problems.yaml:3:1: pageSize: duplicate key (first at 2:11); expected each key once",
+                DIR + "several-problems.yaml:6:20: iommus[0].dirtyTracking: found the string 'yes'; expected true or false",
+                DIR + "several-problems.yaml:7:5: iommus[0].colour: unknown key; expected one of id, family,"
+                        + " dirtyTracking, nestParent",
+                DIR + "several-problems.yaml:9:49: devices[0].enableMigration: found the string 'maybe'; expected on,"
+                        + " off or auto",
+                DIR + "several-problems.yaml:10:5: devices[1].iommu: missing required key; expected the id of an IOMMU"
+                        + " in iommus",
+                DIR + "several-problems.yaml:13:5: steps[1].atach: unknown step; expected one of attach, detach,"
+                        + " startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault",
+                DIR + "several-problems.yaml:14:49: steps[2].dma.length: length 0 is not positive; expected a positive"
+                        + " number of bytes",
+                DIR + "several-problems.yaml:15:17: steps[3].fault.op: found the string 'HWPT_ALOC'; expected one of"
+                        + " IOAS_ALLOC, IOAS_MAP, IOAS_UNMAP, DESTROY, BIND, UNBIND, GET_HW_INFO, HWPT_ALLOC, ATTACH,"
+                        + " DETACH, SET_DIRTY_TRACKING, GET_DIRTY_BITMAP, DMA_LOGGING_START, DMA_LOGGING_STOP,"
+                        + " DMA_LOGGING_REPORT",
+                DIR + "several-problems.yaml:16:11: steps[4].sync.length: missing; expected both iova and length, or"
+                        + " neither (sync: {} syncs all memory)");
+    }
+
+    @org.junit.jupiter.api.Test
+    void problemsOfHowThePartsFitAndAnUnknownBackendAreReportedWithTheOthersOnceEveryPartCouldBeRead() {
+        Cli.Result r = Cli.run("simulate", "--format", "json", DIR + "unknown-key-and-dangling.json");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).containsExactly(
+                DIR + "unknown-key-and-dangling.json:3:14: backend: unknown backend 'qemu'; expected one of linux, mock",
+                DIR + "unknown-key-and-dangling.json:4:31: iommus[0].colour: unknown key; expected one of id, family,"
+                        + " dirtyTracking, nestParent",
+                DIR + "unknown-key-and-dangling.json:5:40: devices[0].iommu: unknown IOMMU 'smmu9'; expected one of"
+                        + " iommu0",
+                DIR + "unknown-key-and-dangling.json:6:24: steps[0].attach: unknown device 'vf1'; expected one of vf0");
     }
 
     @org.junit.jupiter.api.Test

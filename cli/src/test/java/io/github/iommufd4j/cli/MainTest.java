@@ -33,7 +33,7 @@ class MainTest {
     void noCommandIsAUsageError() {
         Cli.Result r = Cli.run();
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("missing command: give one of simulate, backends, probe");
+        assertThat(r.err()).startsWith("missing command: give one of simulate, compare, backends, probe");
     }
 
     @Test

@@ -16,12 +16,15 @@ final class Container {
     boolean dirtyPagesStarted;
     /** Its memory listener is registered: every guest RAM section is mapped into the IOAS (Q-ATT-11). */
     boolean listening;
+    /** The device that made the container had a dirty-capable IOMMU ({@link ContainerPlacement}). */
+    final boolean forDirtyCapable;
     /** Whether the VMM's global dirty logging (log_global_start) is on for this container. */
     boolean loggingStarted;
 
-    Container(int ioasId, long sequence, AddressSpace space) {
+    Container(int ioasId, long sequence, AddressSpace space, boolean forDirtyCapable) {
         this.ioasId = ioasId;
         this.sequence = sequence;
         this.space = space;
+        this.forDirtyCapable = forDirtyCapable;
     }
 }

@@ -1,6 +1,5 @@
 package io.github.iommufd4j.core;
 
-import io.github.iommufd4j.core.OnOffAuto;
 import java.util.Objects;
 
 /**

@@ -198,13 +198,13 @@ final class DirtyTracking {
     }
 
     /** Q-DT-3: one buffer, every dirty-tracking HWPT newest first, the first failure aborts. */
-    void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap, boolean noClear) {
+    void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap) {
         for (Hwpt h : c.hwpts) {
             if (!h.isDirtyTracking()) {
                 continue;
             }
             try {
-                backend.getDirtyBitmap(h.id, range.iova(), range.length(), pageSize, noClear, bitmap);
+                backend.getDirtyBitmap(h.id, range.iova(), range.length(), pageSize, false, bitmap);
             } catch (IommufdException e) {
                 throw VfioException.of("IOMMU_HWPT_GET_DIRTY_BITMAP (iova: 0x" + Long.toHexString(range.iova())
                         + " size: 0x" + Long.toHexString(range.length()) + ") failed", e);

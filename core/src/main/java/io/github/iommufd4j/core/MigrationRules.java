@@ -1,7 +1,6 @@
 package io.github.iommufd4j.core;
 
 import io.github.iommufd4j.api.DeviceFeatures;
-import io.github.iommufd4j.core.OnOffAuto;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,9 +24,9 @@ final class MigrationRules {
     }
 
     /**
-     * Decides for {@code dev}, which is already on {@code attachedDevices} (QEMU's global device list).
+     * Decides for {@code dev}, which {@code migratable} does not count yet (QEMU's global device list without it).
      */
-    static Outcome decide(VfioDevice dev, List<VfioDevice> attachedDevices) {
+    static Outcome decide(VfioDevice dev, MigratableDevices migratable) {
         String name = dev.name();
         OnOffAuto e = dev.config.enableMigration();
         DeviceFeatures f = dev.bound.features();
@@ -47,7 +46,7 @@ final class MigrationRules {
             }
             warnings.add(text);
         }
-        if (!multipleDevicesSupported(dev, attachedDevices)) {
+        if (!migratable.multipleDevicesSupported(dev)) {
             return new Outcome(block("Q-MIG-4", MULTIPLE, e == OnOffAuto.ON), true, warnings);
         }
         if (dev.config.viommu()) {
@@ -58,19 +57,5 @@ final class MigrationRules {
 
     private static MigrationDecision block(String rule, String text, boolean fatal) {
         return new MigrationDecision(rule, false, fatal, text);
-    }
-
-    /** Q-MIG-4: at most one migratable device, or every migratable device supports P2P. */
-    private static boolean multipleDevicesSupported(VfioDevice dev, List<VfioDevice> attachedDevices) {
-        int migratable = 1;
-        boolean allP2p = dev.bound.features().p2p();
-        for (VfioDevice d : attachedDevices) {
-            if (d == dev || !d.migrationInitialized) {
-                continue;
-            }
-            migratable++;
-            allP2p &= d.bound.features().p2p();
-        }
-        return migratable <= 1 || allP2p;
     }
 }

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
  * differ. Every profile runs the same QEMU functions; a policy decides only its own question:
  *
  * <ul>
+ *   <li>{@link ContainerPlacement}: which existing containers a device tries (Q-ATT-7);</li>
  *   <li>{@link HwptPlacement}: which existing HWPTs a device tries (Q-ATT-2, Q-ATT-4 to Q-ATT-6);</li>
  *   <li>{@link DirtyPagesUpkeep}: how {@code dirty_pages_supported} is kept (Q-ATT-3, Q-DET-3);</li>
  *   <li>{@link TrackerChoice}: which tracker a container uses, and how it is queried and stopped (Q-DT-4);</li>
@@ -34,16 +35,24 @@ public final class Profile {
             .startStopGuard(StartStopGuard.IDEMPOTENT).build();
 
     /** This project's policy set that loses no dirty page (see {@code docs/profiles.md}). */
-    public static final Profile SAFE = QEMU_10_0.derive("safe")
+    public static final Profile SAFE = QEMU_9_1.derive("safe")
             .hwptPlacement(HwptPlacement.BY_CAPABILITY)
             .dirtyPagesUpkeep(DirtyPagesUpkeep.LIVE)
             .tracker(TrackerChoice.coverEveryDevice(true, true))
             .orphanHandling(OrphanHandling.RECLAIM)
             .build();
 
-    private static final List<Profile> KNOWN = List.of(QEMU_9_1, SAFE, QEMU_9_1_CACHED, QEMU_10_0);
+    /**
+     * QEMU 9.1 with the alternative proposed on qemu-devel in July 2024: dirty-capable and plain devices in
+     * separate containers ({@link ContainerPlacement#SEPARATE_DIRTY_AND_PLAIN}).
+     */
+    public static final Profile SPLIT_CONTAINERS = QEMU_9_1.derive("qemu-9.1+split-containers")
+            .containerPlacement(ContainerPlacement.SEPARATE_DIRTY_AND_PLAIN).build();
+
+    private static final List<Profile> KNOWN = List.of(QEMU_9_1, SAFE, QEMU_9_1_CACHED, QEMU_10_0, SPLIT_CONTAINERS);
 
     private final String name;
+    private final ContainerPlacement containerPlacement;
     private final HwptPlacement hwptPlacement;
     private final DirtyPagesUpkeep dirtyPagesUpkeep;
     private final TrackerChoice tracker;
@@ -52,6 +61,7 @@ public final class Profile {
 
     private Profile(Builder b) {
         this.name = b.name;
+        this.containerPlacement = b.containerPlacement;
         this.hwptPlacement = b.hwptPlacement;
         this.dirtyPagesUpkeep = b.dirtyPagesUpkeep;
         this.tracker = b.tracker;
@@ -66,13 +76,18 @@ public final class Profile {
 
     /** A builder for a profile called {@code name}, starting from this profile's policies. */
     public Builder derive(String name) {
-        return new Builder(name).hwptPlacement(hwptPlacement).dirtyPagesUpkeep(dirtyPagesUpkeep).tracker(tracker)
+        return new Builder(name).containerPlacement(containerPlacement).hwptPlacement(hwptPlacement).dirtyPagesUpkeep(dirtyPagesUpkeep).tracker(tracker)
                 .startStopGuard(startStopGuard).orphanHandling(orphanHandling);
     }
 
     /** The profile's name, as given on command lines and in reports. */
     public String name() {
         return name;
+    }
+
+    /** Which existing containers a device tries. */
+    public ContainerPlacement containerPlacement() {
+        return containerPlacement;
     }
 
     /** Which existing HWPTs a device tries. */
@@ -125,16 +140,17 @@ public final class Profile {
                 + KNOWN.stream().map(Profile::name).collect(Collectors.joining(", ")));
     }
 
-    /** {@code qemu-10.0 [placement NEWEST_FIRST, upkeep STICKY_OR, tracker qemu (Q-DT-4), ...]}. */
+    /** {@code qemu-10.0 [containers ANY, HWPTs NEWEST_FIRST, upkeep STICKY_OR, tracker qemu (Q-DT-4), ...]}. */
     @Override
     public String toString() {
-        return name + " [placement " + hwptPlacement + ", dirty_pages_supported " + dirtyPagesUpkeep + ", tracker "
+        return name + " [containers " + containerPlacement + ", HWPTs " + hwptPlacement + ", dirty_pages_supported " + dirtyPagesUpkeep + ", tracker "
                 + tracker + ", start/stop " + startStopGuard + ", orphans " + orphanHandling + "]";
     }
 
     /** Builds a {@link Profile}; every policy starts at QEMU 9.1's. */
     public static final class Builder {
         private final String name;
+        private ContainerPlacement containerPlacement = ContainerPlacement.ANY;
         private HwptPlacement hwptPlacement = HwptPlacement.NEWEST_FIRST;
         private DirtyPagesUpkeep dirtyPagesUpkeep = DirtyPagesUpkeep.STICKY_OR;
         private TrackerChoice tracker = TrackerChoice.qemu();
@@ -147,6 +163,11 @@ public final class Profile {
                 throw new IllegalArgumentException("a profile needs a name");
             }
             this.name = name;
+        }
+
+        public Builder containerPlacement(ContainerPlacement value) {
+            this.containerPlacement = Objects.requireNonNull(value, "containerPlacement");
+            return this;
         }
 
         public Builder hwptPlacement(HwptPlacement value) {

@@ -28,8 +28,9 @@ public abstract class TrackerChoice {
      * tracker, its container reports perpetual dirty. Guest memory cannot grow while tracking (DMA logging ranges
      * are fixed at start).
      *
-     * @param keepBitsOnFailedQuery HWPTs are read with NO_CLEAR first and cleared only after every read succeeded;
-     *                              a failure after that still reports the bits gathered (changes Q-DT-3)
+     * @param keepBitsOnFailedQuery a failed query still reports the bits read and cleared before the failure;
+     *                              what failed keeps its bits for the next sync (changes Q-DT-3, where QEMU drops
+     *                              the whole buffer and loses the bits of the HWPTs read before the failure)
      * @param flushBeforeStop       a stop first syncs all memory, and a failed flush keeps tracking on
      */
     public static TrackerChoice coverEveryDevice(boolean keepBitsOnFailedQuery, boolean flushBeforeStop) {
@@ -87,7 +88,7 @@ public abstract class TrackerChoice {
                 if (deviceTracking) {
                     t.queryDmaLogs(devices, range, bitmap);
                 } else {
-                    t.queryHwpts(c, range, bitmap, false);
+                    t.queryHwpts(c, range, bitmap);
                 }
             } catch (VfioException e) {
                 return new DirtyTracking.Query(List.of(), false, e);
@@ -140,8 +141,9 @@ public abstract class TrackerChoice {
 
         /**
          * Perpetual dirty while a device is seen by no running tracker; else the dirty-tracking HWPTs (when started),
-         * read with NO_CLEAR first under {@code keepBitsOnFailedQuery}, then read and cleared, then the DMA logs; a
-         * failure after the NO_CLEAR pass keeps the bits gathered.
+         * then the DMA logs, into one bitmap. Under {@code keepBitsOnFailedQuery} a failure still reports the bits
+         * gathered before it: those were read and cleared, and the HWPT or log that failed and the ones after it
+         * keep theirs for the next sync, so nothing is lost and nothing is reported twice.
          */
         @Override
         DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range) {
@@ -152,29 +154,21 @@ public abstract class TrackerChoice {
                 }
             }
             DirtyBitmap bitmap = t.bitmapFor(range);
-            if (c.dirtyPagesStarted) {
-                try {
-                    t.queryHwpts(c, range, bitmap, keepBitsOnFailedQuery);
-                } catch (VfioException e) {
-                    return new DirtyTracking.Query(List.of(), false, e); // nothing was cleared: read again next time
+            List<VfioDevice> logging = new ArrayList<>();
+            for (VfioDevice d : devices) {
+                if (d.dmaLoggingStarted) {
+                    logging.add(d);
                 }
             }
-            VfioException failure = null;
             try {
-                if (keepBitsOnFailedQuery && c.dirtyPagesStarted) {
-                    t.queryHwpts(c, range, bitmap, false);
-                }
-                List<VfioDevice> logging = new ArrayList<>();
-                for (VfioDevice d : devices) {
-                    if (d.dmaLoggingStarted) {
-                        logging.add(d);
-                    }
+                if (c.dirtyPagesStarted) {
+                    t.queryHwpts(c, range, bitmap);
                 }
                 t.queryDmaLogs(logging, range, bitmap);
             } catch (VfioException e) {
-                failure = e;
+                return new DirtyTracking.Query(keepBitsOnFailedQuery ? t.runs(bitmap, range) : List.of(), false, e);
             }
-            return new DirtyTracking.Query(t.runs(bitmap, range), false, failure);
+            return new DirtyTracking.Query(t.runs(bitmap, range), false, null);
         }
 
         @Override

@@ -49,11 +49,13 @@ public final class VfioIommufd {
     private final Map<String, VfioDevice> devices = new LinkedHashMap<>();
     /** QEMU's global {@code vfio_device_list}: attached devices, newest first. */
     private final List<VfioDevice> attachedDevices = new ArrayList<>();
+    /** Q-MIG-4's count of the attached devices that initialised migration, kept as devices come and go. */
+    private final MigratableDevices migratable = new MigratableDevices();
     private final List<IovaRange> memory = new ArrayList<>();
     /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
     private final List<BackendObject> orphans = new ArrayList<>();
     private final List<Consumer<Diagnostic>> listeners = new CopyOnWriteArrayList<>();
-    private final List<Consumer<IovaRange>> dirtyListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<DirtyRun>> dirtyListeners = new CopyOnWriteArrayList<>();
     private final Autodomains autodomains;
     private final DirtyTracking dirtyTracking;
     private long nextSequence = 1;
@@ -100,10 +102,10 @@ public final class VfioIommufd {
     }
 
     /**
-     * Registers a listener for every IOVA run a query reports dirty: those of {@link #sync} and those of the
-     * flushes the {@code safe} profile makes before a stop or a detach.
+     * Registers a listener for every run a query reports dirty: those of {@link #sync} and those of the flush
+     * that a tracker choice may make before a stop.
      */
-    public void addDirtyListener(Consumer<IovaRange> listener) {
+    public void addDirtyListener(Consumer<DirtyRun> listener) {
         dirtyListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -194,6 +196,9 @@ public final class VfioIommufd {
      */
     private void attachToSomeContainer(VfioDevice dev, AddressSpace space) {
         for (Container c : List.copyOf(space.containers)) {
+            if (profile.containerPlacement().skips(dev, c)) {
+                continue;
+            }
             try {
                 attachToContainer(dev, c);
                 dev.container = c;
@@ -208,7 +213,7 @@ public final class VfioIommufd {
         } catch (IommufdException e) {
             throw VfioException.of("Failed to allocate ioas", e);
         }
-        Container c = new Container(ioasId, nextSequence++, space);
+        Container c = new Container(ioasId, nextSequence++, space, ContainerPlacement.dirtyCapable(dev));
         space.containers.add(0, c);
         try {
             attachToContainer(dev, c);
@@ -299,6 +304,7 @@ public final class VfioIommufd {
     private void detachDevice(VfioDevice dev) {
         Container c = dev.container;
         attachedDevices.remove(dev);
+        migratable.remove(dev);
         c.devices.remove(dev);
         detachFromContainer(dev, c);
         dev.container = null;
@@ -414,8 +420,9 @@ public final class VfioIommufd {
 
     /** Section 5: the migration decision at realize; a fatal row (enable-migration=on) fails the attach. */
     private void realizeMigration(VfioDevice dev) {
-        MigrationRules.Outcome o = MigrationRules.decide(dev, attachedDevices);
+        MigrationRules.Outcome o = MigrationRules.decide(dev, migratable);
         dev.migrationInitialized = o.migrationInitialized();
+        migratable.add(dev);
         dev.vfDirtyPagesSupported = o.migrationInitialized() && dev.bound.features().dmaLogging();
         dev.migration = o.decision();
         for (String w : o.warnings()) {
@@ -640,8 +647,9 @@ public final class VfioIommufd {
             DirtyTracking.Query q = dirtyTracking.query(c, List.copyOf(c.devices), part);
             for (IovaRange run : q.runs()) {
                 out.add(run);
-                for (Consumer<IovaRange> l : dirtyListeners) {
-                    l.accept(run);
+                DirtyRun reported = new DirtyRun(run, q.perpetual());
+                for (Consumer<DirtyRun> l : dirtyListeners) {
+                    l.accept(reported);
                 }
             }
             if (q.failure() != null) {

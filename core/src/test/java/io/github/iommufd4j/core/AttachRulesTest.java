@@ -9,7 +9,6 @@ import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.DeviceSpec;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.HwptAllocFlag;
-import io.github.iommufd4j.core.OnOffAuto;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

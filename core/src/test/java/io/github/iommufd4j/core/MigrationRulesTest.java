@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.iommufd4j.api.DeviceSpec;
 import io.github.iommufd4j.api.IommuSpec;
-import io.github.iommufd4j.core.OnOffAuto;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

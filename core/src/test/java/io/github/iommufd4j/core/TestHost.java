@@ -9,7 +9,6 @@ import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.DeviceSpec;
 import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.backend.mock.MockBackend;
-import io.github.iommufd4j.core.OnOffAuto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -8,16 +8,17 @@ import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.BackendUnavailableException;
 import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DeviceSpec;
+import io.github.iommufd4j.api.FaultInjectingBackend;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.IommufdException;
-import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.BackendCall;
 import io.github.iommufd4j.core.DeviceConfig;
 import io.github.iommufd4j.core.Diagnostic;
+import io.github.iommufd4j.simulator.oracle.DirtyCosts;
 import io.github.iommufd4j.simulator.oracle.LostPageOracle;
 import io.github.iommufd4j.core.Profile;
 import io.github.iommufd4j.api.RecordingBackend;
@@ -125,14 +126,23 @@ public final class Simulator {
                 : scenario.backend() != null ? scenario.backend() : Scenario.DEFAULT_BACKEND;
         Profile profile;
         try {
-            profile = Profile.named(options.profile() != null ? options.profile() : scenario.profileOrDefault());
+            profile = options.composedProfile() != null ? options.composedProfile()
+                    : Profile.named(options.profile() != null ? options.profile() : scenario.profileOrDefault());
         } catch (IllegalArgumentException e) {
             throw new SimulationException(e.getMessage(), e);
         }
-        try (IommufdBackend backend = opener != null ? opener.apply(backendName)
-                : openByName(backendName, options.backendOptions())) {
+        try (IommufdBackend backend = withFaultInjection(opener != null ? opener.apply(backendName)
+                : openByName(backendName, options.backendOptions()))) {
             return new Run(scenario, profile, backendName, backend, observer).execute();
         }
+    }
+
+    /**
+     * {@code opened} itself when it injects faults of its own, else {@code opened} behind a
+     * {@link FaultInjectingBackend}, so that {@code fault} steps run in front of any backend.
+     */
+    private static IommufdBackend withFaultInjection(IommufdBackend opened) {
+        return opened.faultInjection().isPresent() ? opened : new FaultInjectingBackend(opened);
     }
 
     /** One run: the state of a simulation in progress. */
@@ -158,7 +168,7 @@ public final class Simulator {
             this.recording = new RecordingBackend(backend);
             this.vmm = new VfioIommufd(recording, profile, scenario.pageSize());
             this.oracle = new LostPageOracle(scenario.pageSize());
-            vmm.addDirtyListener(oracle::reported);
+            vmm.addDirtyListener(run -> oracle.reported(run.range(), run.perpetual()));
             vmm.addDiagnosticListener(d -> {
                 if (d.level() == Diagnostic.Level.WARNING) {
                     stepWarnings.add(d.text());
@@ -177,6 +187,7 @@ public final class Simulator {
             for (int i = 0; i < scenario.steps().size(); i++) {
                 Step step = scenario.steps().get(i);
                 StepReport report = runStep(i, step);
+                oracle.endSync();
                 steps.add(report);
                 observer.afterStep(i, step, report, vmm);
             }
@@ -189,12 +200,13 @@ public final class Simulator {
             recording.drain();
             Snapshots.Topology topology = vmm.snapshot();
             DirtyReport dirty = dirtyReport();
+            DirtyCosts costs = oracle.costs(); // the clean-up is the VM's end, not the scenario's: not counted
             List<String> leaked = cleanUp();
             observer.afterCleanUp(vmm, backend);
             SimulationReport report = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
                     profile.name(), backendName, steps, containers(topology), devices(topology),
                     List.copyOf(allWarnings), dirty, leaked);
-            return new SimulationResult(report, topology);
+            return new SimulationResult(report, topology, costs);
         }
 
         private void createDevices() {
@@ -202,8 +214,8 @@ public final class Simulator {
                     "backend '" + backendName + "' cannot make devices from a scenario"));
             for (DeviceDef d : scenario.devices()) {
                 IommuDef iommu = scenario.iommu(d.iommu());
-                DeviceSpec spec = new DeviceSpec(d.name(), IommuSpec.of(iommu.id(), iommu.family(), iommu.dirtyTracking(),
-                        iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
+                DeviceSpec spec = new DeviceSpec(d.name(), provisioning.iommu(iommu.id(), iommu.family(),
+                        iommu.dirtyTracking(), iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
                 provisioning.cannotCreate(spec).ifPresent(why -> {
                     throw new SimulationException("backend '" + backendName + "' cannot make device " + d.name() + ": " + why);
                 });
@@ -267,8 +279,7 @@ public final class Simulator {
                 vmm.unmapMemory(u.iova(), u.length());
                 oracle.forget(new IovaRange(u.iova(), u.length()));
             } else if (step instanceof Step.Fault f) {
-                backend.faultInjection().orElseThrow(() -> new UnsupportedOperationException(
-                        "backend '" + backendName + "' cannot inject faults")).failNth(f.op(), f.nth(), f.errno());
+                backend.faultInjection().orElseThrow().failNth(f.op(), f.nth(), f.errno());
             } else {
                 throw new IllegalArgumentException("unknown step " + step);
             }

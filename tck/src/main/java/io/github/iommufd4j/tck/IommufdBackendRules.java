@@ -365,7 +365,9 @@ public interface IommufdBackendRules {
     /**
      * K-FAIL (optional, ObjectInventory). A failed HWPT_ALLOC (K-ALLOC-6, and an injected fault where the backend
      * has FaultInjection) leaves no object: the live objects are unchanged and the next IOAS takes the id that
-     * was free before (K-ID-1). Skipped: without ObjectInventory, or with neither a non-dirty-capable device nor
+     * was free before (K-ID-1). An injected fault from the api's {@code FaultInjectingBackend} never reaches the
+     * backend, so that branch holds by construction; the K-ALLOC-6 branch is the one that checks the backend's own
+     * error path. Skipped: without ObjectInventory, or with neither a non-dirty-capable device nor
      * FaultInjection.
      */
     @OnFailure("a partial object left behind on the error path (or K-ALLOC-6's errno, which this rule expects too)")

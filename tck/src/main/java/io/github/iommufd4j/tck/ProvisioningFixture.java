@@ -13,17 +13,11 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A {@link TckFixture} over any provider whose backends have {@link DeviceProvisioning}: each kind of device is a
  * {@link DeviceSpec} the backend is asked to make; what it cannot make ({@link DeviceProvisioning#cannotCreate})
- * becomes the skip reason. IOMMUs use the kernel selftest mock's aperture and IOPTE size
- * ({@link IommuSpec#of}), so the same specs suit the mock and a kernel with {@code CONFIG_IOMMUFD_TEST}.
+ * becomes the skip reason. The IOMMUs (two of one family, one dirty-capable and one not, and a dirty-capable one
+ * of another family) take the backend's own geometry ({@link DeviceProvisioning#iommu}), so the same specs suit the
+ * mock and a kernel with {@code CONFIG_IOMMUFD_TEST}.
  */
 public final class ProvisioningFixture implements TckFixture {
-    /** The IOMMU of {@link DeviceKind#DIRTY_CAPABLE} devices. */
-    public static final IommuSpec DIRTY_IOMMU = IommuSpec.of("tck-iommu-dirty", "tck-family", true, true);
-    /** The IOMMU of {@link DeviceKind#NOT_DIRTY_CAPABLE}, {@link DeviceKind#MDEV} and VF-tracking devices. */
-    public static final IommuSpec PLAIN_IOMMU = IommuSpec.of("tck-iommu-plain", "tck-family", false, true);
-    /** The IOMMU of {@link DeviceKind#OTHER_FAMILY} devices. */
-    public static final IommuSpec OTHER_FAMILY_IOMMU = IommuSpec.of("tck-iommu-other", "tck-other-family", true, true);
-
     private final IommufdBackendProvider provider;
     private final BackendOptions options;
 
@@ -39,19 +33,23 @@ public final class ProvisioningFixture implements TckFixture {
     }
 
     /**
-     * The spec this fixture asks the backend to make for a device kind.
+     * The spec this fixture asks a backend's provisioning to make for a device kind, on IOMMUs with the backend's
+     * geometry ({@link DeviceProvisioning#iommu}).
      *
-     * @param kind the kind of device
-     * @param name the device's name
-     * @return the spec, on {@link #DIRTY_IOMMU}, {@link #PLAIN_IOMMU} or {@link #OTHER_FAMILY_IOMMU}
+     * @param provisioning the backend's ability to make devices
+     * @param kind         the kind of device
+     * @param name         the device's name
+     * @return the spec
      */
-    public static DeviceSpec spec(DeviceKind kind, String name) {
+    public static DeviceSpec spec(DeviceProvisioning provisioning, DeviceKind kind, String name) {
+        IommuSpec dirty = provisioning.iommu("tck-iommu-dirty", "tck-family", true, true);
+        IommuSpec plain = provisioning.iommu("tck-iommu-plain", "tck-family", false, true);
         return switch (kind) {
-            case DIRTY_CAPABLE -> DeviceSpec.plain(name, DIRTY_IOMMU);
-            case NOT_DIRTY_CAPABLE -> DeviceSpec.plain(name, PLAIN_IOMMU);
-            case OTHER_FAMILY -> DeviceSpec.plain(name, OTHER_FAMILY_IOMMU);
-            case MDEV -> new DeviceSpec(name, PLAIN_IOMMU, true, false, true, true);
-            case VF_DIRTY_TRACKING -> new DeviceSpec(name, PLAIN_IOMMU, false, true, true, true);
+            case DIRTY_CAPABLE -> DeviceSpec.plain(name, dirty);
+            case NOT_DIRTY_CAPABLE -> DeviceSpec.plain(name, plain);
+            case OTHER_FAMILY -> DeviceSpec.plain(name, provisioning.iommu("tck-iommu-other", "tck-other-family", true, true));
+            case MDEV -> new DeviceSpec(name, plain, true, false, true, true);
+            case VF_DIRTY_TRACKING -> new DeviceSpec(name, plain, false, true, true, true);
         };
     }
 
@@ -72,7 +70,7 @@ public final class ProvisioningFixture implements TckFixture {
             return DeviceOffer.unavailable("backend '" + provider.name() + "' has no DeviceProvisioning: give the TCK a"
                     + " TckFixture that names the devices of this machine");
         }
-        DeviceSpec spec = spec(kind, name);
+        DeviceSpec spec = spec(provisioning.get(), kind, name);
         Optional<String> why = provisioning.get().cannotCreate(spec);
         if (why.isPresent()) {
             return DeviceOffer.unavailable("backend '" + provider.name() + "' cannot make a " + kind + " device: " + why.get());

@@ -32,7 +32,7 @@ final class BrokenBackends {
 
         @Override
         public DeviceOffer device(IommufdBackend backend, DeviceKind kind, String name) {
-            return DeviceOffer.made(backend.provisioning().orElseThrow().createDevice(ProvisioningFixture.spec(kind, name)));
+            return DeviceOffer.made(backend.provisioning().orElseThrow().createDevice(ProvisioningFixture.spec(backend.provisioning().orElseThrow(), kind, name)));
         }
     }
 

@@ -200,7 +200,7 @@ class BrokenBackendsTest {
     void brokenIgnoredDisable_shouldFailBy_required_kSdt4_disablingStopsTracking() {
         TckSummary s = run(IgnoredDisableTck.class);
         assertThat(failure(s, "required_kSdt4_disablingStopsTracking").reason())
-                .contains("after disabling").contains("  expected: 0\n  actual:   2\n");
+                .contains("after disabling").containsPattern("  expected: 0\n  actual:   [1-9][0-9]*\n"); // IOPTEs per page: the geometry's
         // Q-DT-2's rollback disables the HWPT that was enabled: ignored, so its device's writes are still tracked.
         assertThat(failed(s)).as("rules failing on %s", s.backend()).containsExactlyInAnyOrder(
                 "required_kSdt4_disablingStopsTracking", "optional_qDt2_failedStartRollsBackEveryDirtyHwpt");

@@ -240,15 +240,22 @@ public final class ScenarioGenerator {
             List<DeviceDef> detached = devices.stream().filter(d -> !attached.contains(d.name())).toList();
             DeviceDef d = detached.isEmpty() || chance(0.05) ? pick(devices) : pick(detached);
             if (started && chance(0.8)) {
-                // Attach is refused while tracking runs; stop first most of the time.
-                started = false;
-                return new Step.StopDirtyTracking();
+                return stopFirst();
             }
             attached.add(d.name());
             return new Step.Attach(d.name());
         }
 
+        /** Attach and detach are refused while a migration runs (Q-HP-1); most of the time the migration ends first. */
+        private Step stopFirst() {
+            started = false;
+            return new Step.StopDirtyTracking();
+        }
+
         private Step detach() {
+            if (started && chance(0.8)) {
+                return stopFirst();
+            }
             List<String> names = new ArrayList<>(attached);
             names.sort(null);
             String name = names.isEmpty() || chance(0.05) ? pick(devices).name() : pick(names);

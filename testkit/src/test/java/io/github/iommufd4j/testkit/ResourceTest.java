@@ -15,13 +15,10 @@ import io.github.iommufd4j.simulator.scenario.Scenario;
 import io.github.iommufd4j.testkit.InvariantRunner;
 import io.github.iommufd4j.testkit.ScenarioGenerator;
 import java.io.IOException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -65,38 +62,29 @@ class ResourceTest {
     }
 
     /**
-     * The Linux backend, loaded from its built jar and JNA in the local Maven repository (core does not depend
-     * on it). On a host without {@code /dev/iommu} its availability probe and its failing open must close
+     * The Linux backend of this build (a test-scoped dependency, so the reactor's classes, never a jar from a local
+     * repository). On a host without {@code /dev/iommu} its availability probe and its failing open must close
      * whatever they opened; on a host with it, open and close must balance.
      */
     @Test
-    void linuxBackendProbesAndFailedOpensLeaveNoFd() throws Exception {
+    void linuxBackendProbesAndFailedOpensLeaveNoFd() throws IOException {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc/self/fd");
-        List<URL> jars = linuxJars();
-        assumeTrue(jars != null, "backend-linux jar or JNA jar not found (build backend-linux first)");
-        try (URLClassLoader loader = new URLClassLoader(jars.toArray(URL[]::new), getClass().getClassLoader())) {
-            IommufdBackendProvider linux = null;
-            for (IommufdBackendProvider p : ServiceLoader.load(IommufdBackendProvider.class, loader)) {
-                if (p.name().equals("linux")) {
-                    linux = p;
-                }
-            }
-            assertThat(linux).as("the linux provider is registered in its jar").isNotNull();
-            roundsOfLinux(linux, 20);
-            long before = openFds();
-            int unavailable = roundsOfLinux(linux, ROUNDS);
-            // Hostile options are refused by name before anything is opened.
-            for (var bad : List.of(java.util.Map.of("bogus", "1"), java.util.Map.of("source", "nonsense"),
-                    java.util.Map.of("devices", "a,,b"))) {
-                IommufdBackendProvider p = linux;
-                String key = bad.keySet().iterator().next();
-                assertThatThrownBy(() -> p.open(BackendOptions.of(bad))).as("options %s", bad)
-                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
-            }
-            assertThat(openFds()).as("fds after %d availability/open rounds", ROUNDS).isLessThanOrEqualTo(before + SLACK);
-            if (!Files.exists(Path.of("/dev/iommu"))) {
-                assertThat(unavailable).as("open fails on a host without /dev/iommu").isEqualTo(ROUNDS);
-            }
+        IommufdBackendProvider linux = IommufdBackends.provider("linux");
+        String from = linux.getClass().getProtectionDomain().getCodeSource().getLocation().getPath();
+        assertThat(from).as("where the linux provider was loaded from (build with the reactor: mvn -am)")
+                .contains("backend-linux/target/");
+        roundsOfLinux(linux, 20);
+        long before = openFds();
+        int unavailable = roundsOfLinux(linux, ROUNDS);
+        // Hostile options are refused by name before anything is opened.
+        for (var bad : List.of(Map.of("bogus", "1"), Map.of("source", "nonsense"), Map.of("devices", "a,,b"))) {
+            String key = bad.keySet().iterator().next();
+            assertThatThrownBy(() -> linux.open(BackendOptions.of(bad))).as("options %s", bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
+        }
+        assertThat(openFds()).as("fds after %d availability/open rounds", ROUNDS).isLessThanOrEqualTo(before + SLACK);
+        if (!Files.exists(Path.of("/dev/iommu"))) {
+            assertThat(unavailable).as("open fails on a host without /dev/iommu").isEqualTo(ROUNDS);
         }
     }
 
@@ -113,37 +101,5 @@ class ResourceTest {
             }
         }
         return unavailable;
-    }
-
-    /** backend-linux's jar (built or installed) and JNA's, or null when one is missing. */
-    private static List<URL> linuxJars() throws IOException {
-        Path repo = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
-        List<Path> candidates = new ArrayList<>(List.of(
-                Path.of("..", "backend-linux", "target", "iommufd4j-backend-linux-0.1.0-SNAPSHOT.jar"),
-                repo.resolve("io/github/iommufd4j/iommufd4j-backend-linux/0.1.0-SNAPSHOT/iommufd4j-backend-linux-0.1.0-SNAPSHOT.jar")));
-        Path backend = candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
-        Path jnaDir = repo.resolve("net/java/dev/jna/jna");
-        if (backend == null || !Files.isDirectory(jnaDir)) {
-            return null;
-        }
-        Path jna;
-        try (Stream<Path> versions = Files.list(jnaDir)) {
-            jna = versions.map(v -> v.resolve("jna-" + v.getFileName() + ".jar")).filter(Files::isRegularFile)
-                    .max((a, b) -> compareVersions(a.getParent().getFileName().toString(), b.getParent().getFileName().toString()))
-                    .orElse(null);
-        }
-        return jna == null ? null : List.of(backend.toUri().toURL(), jna.toUri().toURL());
-    }
-
-    private static int compareVersions(String a, String b) {
-        String[] x = a.split("\\.");
-        String[] y = b.split("\\.");
-        for (int i = 0; i < Math.min(x.length, y.length); i++) {
-            int c = Integer.compare(Integer.parseInt(x[i].replaceAll("\\D.*", "")), Integer.parseInt(y[i].replaceAll("\\D.*", "")));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(x.length, y.length);
     }
 }

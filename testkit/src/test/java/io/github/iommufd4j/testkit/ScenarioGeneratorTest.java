@@ -135,13 +135,14 @@ class ScenarioGeneratorTest {
                         new Step.Sync(0x1000000L, 0x1000L), new Step.Fault(BackendOp.ATTACH, Errno.EBUSY, 2)));
         String yaml = ScenarioWriter.toYaml(s);
         assertThat(yaml).contains("name: \"on\"\n", "profile: qemu-9.1\n", "backend: mock\n",
-                "  - {iova: 0x1000000, length: 0x200000}\n",
-                "  - {id: iommu0, family: default, dirtyTracking: true, nestParent: false}\n",
-                "  - {name: \"vf 0\", iommu: iommu0, mdev: false, vfDirtyTracking: false, migration: true, p2p: true,"
-                        + " enableMigration: auto, deviceDirtyPageTracking: on, viommu: false}\n",
-                "  - attach: \"vf 0\"\n", "  - startDirtyTracking: {}\n",
-                "  - dma: {device: \"vf 0\", iova: 0x1000000, length: 0x2000}\n",
-                "  - sync: {iova: 0x1000000, length: 0x1000}\n", "  - fault: {op: ATTACH, errno: EBUSY, nth: 2}\n");
+                "  - iova: 0x1000000\n    length: 0x200000\n",
+                "  - id: iommu0\n    family: default\n    dirtyTracking: true\n    nestParent: false\n",
+                "  - name: vf 0\n    iommu: iommu0\n    mdev: false\n    vfDirtyTracking: false\n    migration: true\n"
+                        + "    p2p: true\n    enableMigration: auto\n    deviceDirtyPageTracking: \"on\"\n    viommu: false\n",
+                "  - attach: vf 0\n", "  - startDirtyTracking: {}\n",
+                "  - dma:\n      device: vf 0\n      iova: 0x1000000\n      length: 0x2000\n",
+                "  - sync:\n      iova: 0x1000000\n      length: 0x1000\n",
+                "  - fault:\n      op: ATTACH\n      errno: EBUSY\n      nth: 2\n");
         Path file = ScenarioShrinker.write(s, dir.resolve("sub"));
         assertThat(file.getFileName().toString()).isEqualTo("on.yaml");
         assertThat(Files.readString(file)).isEqualTo(yaml);

@@ -8,7 +8,6 @@ import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.backend.linux.sys.Ioctls;
-import io.github.iommufd4j.backend.linux.uapi.IommuTestCmd;
 
 import java.util.Locale;
 
@@ -68,28 +67,12 @@ public final class LinuxBackendProvider implements IommufdBackendProvider {
         if (fd < 0) {
             throw new BackendUnavailableException(openFailure(-fd));
         }
-        if (parsed.source() == LinuxOptions.Source.SELFTEST) {
-            String why = selftestUnavailable(sys, fd);
-            if (why != null) {
-                sys.close(fd);
-                throw new BackendUnavailableException(why);
-            }
+        try {
+            return new LinuxBackend(host, sys, fd, parsed);
+        } catch (RuntimeException e) { // the source's check at open (BackendUnavailableException) among them
+            sys.close(fd);
+            throw e;
         }
-        return new LinuxBackend(host, sys, fd, parsed);
-    }
-
-    /** Null when IOMMU_TEST_CMD exists on {@code iommufd}, else why not. */
-    static String selftestUnavailable(Ioctls sys, int iommufd) {
-        // An op no kernel defines: EOPNOTSUPP from the test command, ENOTTY when the command does not exist.
-        int errno = sys.ioctl(iommufd, IommuTestCmd.REQUEST, IommuTestCmd.op(0, 0));
-        if (errno == Errno.ENOTTY.number()) {
-            return "the selftest device source needs IOMMU_TEST_CMD, which answered ENOTTY: kernel built without "
-                    + "CONFIG_IOMMUFD_TEST (no distribution kernel enables it; see kernel-lab.md)";
-        }
-        if (errno != Errno.EOPNOTSUPP.number() && errno != 0) {
-            return "probing IOMMU_TEST_CMD failed with " + errnoName(errno);
-        }
-        return null;
     }
 
     private Ioctls loadIoctls() {
@@ -112,12 +95,7 @@ public final class LinuxBackendProvider implements IommufdBackendProvider {
         if (errno == Errno.EACCES.number() || errno == Errno.EPERM.number()) {
             return dev + ": permission denied: run as root or give this user read-write access to " + dev;
         }
-        return "cannot open " + dev + ": " + errnoName(errno);
-    }
-
-    static String errnoName(int errno) {
-        Errno e = Errno.ofNumber(errno);
-        return e == Errno.UNKNOWN ? "errno " + errno : e.name();
+        return "cannot open " + dev + ": " + KernelCalls.errnoName(errno);
     }
 
 }

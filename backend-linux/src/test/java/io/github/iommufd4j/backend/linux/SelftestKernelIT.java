@@ -40,11 +40,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SelftestKernelIT {
     static final long IOVA = 0x1000000L;
     static final long LENGTH = 2L << 20;
-    static final IommuSpec DIRTY = IommuSpec.of("mock", "selftest", true, true);
-    static final IommuSpec NO_DIRTY = IommuSpec.of("mock-nodirty", "selftest", false, true);
 
     IommufdBackend backend;
     DeviceProvisioning provisioning;
+    /** The selftest mock's IOMMUs on this host (the IOPTE size is half the host page). */
+    IommuSpec dirtyIommu;
+    IommuSpec noDirtyIommu;
 
     @BeforeEach
     void openSelftestBackend() {
@@ -58,6 +59,10 @@ class SelftestKernelIT {
             KernelTestGate.require(false, e.getMessage());
         }
         provisioning = backend.provisioning().orElseThrow();
+        long iopte = JnaIoctls.get().pageSize() / 2;
+        dirtyIommu = new IommuSpec("mock", "selftest", true, true, SelftestSource.APERTURE_START, SelftestSource.APERTURE_LAST, iopte);
+        noDirtyIommu = new IommuSpec("mock-nodirty", "selftest", false, true, SelftestSource.APERTURE_START,
+                SelftestSource.APERTURE_LAST, iopte);
     }
 
     @AfterEach
@@ -75,7 +80,7 @@ class SelftestKernelIT {
     @DisplayName("kernel-lab sequence: hw info, map, dirty HWPT, replace, tracking, DMA write, bitmap read and clear")
     void measuredDirtyTrackingSequence() {
         int ioas = backend.ioasAlloc();
-        BoundDevice dev = device("dev0", DIRTY);
+        BoundDevice dev = device("dev0", dirtyIommu);
 
         HostIommuDevice hw = backend.getHwInfo(dev.devId());
         assertThat(hw.hwInfoTypeCode()).isEqualTo(0xfeedbeef);
@@ -117,8 +122,8 @@ class SelftestKernelIT {
     @DisplayName("K-ALLOC-6 HWPT_ALLOC(DIRTY_TRACKING) for a NO_DIRTY device is EOPNOTSUPP; K-ATT-2 replacing it onto a dirty HWPT is EINVAL")
     void kAlloc6AndKAtt2OnANoDirtyDevice() {
         int ioas = backend.ioasAlloc();
-        BoundDevice dirty = device("dev0", DIRTY);
-        BoundDevice plain = device("dev1", NO_DIRTY);
+        BoundDevice dirty = device("dev0", dirtyIommu);
+        BoundDevice plain = device("dev1", noDirtyIommu);
         assertThat(backend.getHwInfo(plain.devId()).supportsDirtyTracking()).isFalse();
 
         assertThatThrownBy(() -> backend.hwptAlloc(plain.devId(), ioas, HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING)))
@@ -141,7 +146,7 @@ class SelftestKernelIT {
     @DisplayName("K-ID-1 inventory lists what the caller made, not the parking IOAS; close with live objects leaks nothing")
     void inventoryAndLeakFreeClose() {
         int ioas = backend.ioasAlloc();
-        BoundDevice dev = device("dev0", DIRTY);
+        BoundDevice dev = device("dev0", dirtyIommu);
         backend.ioasMap(ioas, IOVA, LENGTH);
         int hwpt = backend.hwptAlloc(dev.devId(), ioas, HwptAllocFlag.none());
         backend.attach(dev.devId(), hwpt);

@@ -32,8 +32,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The selftest device source through the scripted seam: mock devices, parking IOAS, replace, DIRTY. */
 class SelftestSourceTest {
     static final int IOMMUFD = 10;
-    static final IommuSpec DIRTY = IommuSpec.of("mock0", "selftest", true, true);
-    static final IommuSpec NO_DIRTY = IommuSpec.of("mock1", "selftest", false, true);
+    static final IommuSpec DIRTY = selftestShaped("mock0", "selftest", true, true);
+    static final IommuSpec NO_DIRTY = selftestShaped("mock1", "selftest", false, true);
+
+    /** An IOMMU with the selftest mock's geometry on the scripted 4 KiB host: aperture [16 MiB, 2 GiB - 1], 2 KiB IOPTEs. */
+    static IommuSpec selftestShaped(String id, String family, boolean dirtyTracking, boolean nestParent) {
+        return new IommuSpec(id, family, dirtyTracking, nestParent, SelftestSource.APERTURE_START,
+                SelftestSource.APERTURE_LAST, 2048);
+    }
 
     ScriptedIoctls sys;
     IommufdBackend backend;
@@ -194,16 +200,16 @@ class SelftestSourceTest {
         assertThat(provisioning.cannotCreate(DeviceSpec.plain("ok", DIRTY))).isEmpty();
         assertThat(provisioning.cannotCreate(new DeviceSpec("m", DIRTY, true, false, false, false))).get().asString().contains("mediated");
         assertThat(provisioning.cannotCreate(new DeviceSpec("v", DIRTY, false, true, true, false))).get().asString().contains("DMA logging");
-        assertThat(provisioning.cannotCreate(DeviceSpec.plain("n", IommuSpec.of("x", "selftest", true, false))))
+        assertThat(provisioning.cannotCreate(DeviceSpec.plain("n", selftestShaped("x", "selftest", true, false))))
                 .get().asString().contains("NEST_PARENT");
         assertThat(provisioning.cannotCreate(DeviceSpec.plain("a",
                 new IommuSpec("x", "selftest", true, true, 0, (1L << 31) - 1, 2048)))).get().asString().contains("aperture");
         assertThat(provisioning.cannotCreate(DeviceSpec.plain("p",
                 new IommuSpec("x", "selftest", true, true, 1L << 24, (1L << 31) - 1, 4096)))).get().asString().contains("IOPTE");
         provisioning.createDevice(DeviceSpec.plain("first", DIRTY));
-        assertThat(provisioning.cannotCreate(DeviceSpec.plain("f", IommuSpec.of("y", "other", true, true))))
+        assertThat(provisioning.cannotCreate(DeviceSpec.plain("f", selftestShaped("y", "other", true, true))))
                 .get().asString().contains("second family");
-        assertThatThrownBy(() -> provisioning.createDevice(DeviceSpec.plain("f", IommuSpec.of("y", "other", true, true))))
+        assertThatThrownBy(() -> provisioning.createDevice(DeviceSpec.plain("f", selftestShaped("y", "other", true, true))))
                 .isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> provisioning.createDevice(DeviceSpec.plain("first", DIRTY)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already exists");

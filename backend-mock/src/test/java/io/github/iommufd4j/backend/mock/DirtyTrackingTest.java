@@ -76,7 +76,17 @@ class DirtyTrackingTest extends MockTestSupport {
     void kSdt4_worksWithoutAttachedDevices() {
         be.detach(dev.devId());
         be.setDirtyTracking(hwpt, true);
+        be.attach(dev.devId(), hwpt);
+        assertThat(be.dmaWrite(dev.devId(), MEM + PAGE, PAGE)).as("IOPTEs marked: enabled while no device was on it")
+                .isEqualTo(2);
+        assertThat(read(MEM, 4 * PAGE, PAGE, true).get(1)).isTrue();
+
+        be.detach(dev.devId());
         be.setDirtyTracking(hwpt, false);
+        be.attach(dev.devId(), hwpt);
+        assertThat(be.dmaWrite(dev.devId(), MEM + 2 * PAGE, PAGE)).as("IOPTEs marked: disabled while no device was on it")
+                .isZero();
+        assertThat(read(MEM, 4 * PAGE, PAGE, false).isEmpty()).as("K-GDB-7 tracking off reports nothing").isTrue();
     }
 
     @Test

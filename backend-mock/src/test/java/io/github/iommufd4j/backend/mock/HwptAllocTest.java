@@ -173,11 +173,22 @@ class HwptAllocTest extends MockTestSupport {
     }
 
     @Test
-    void kAlloc6_dirtyAllocOnDirtyDeviceSucceeds() {
+    void kAlloc6_dirtyAllocOnDirtyDeviceMakesADirtyTrackingHwpt() {
         int ioas = be.ioasAlloc();
         BoundDevice dev = device("vf0", DIRTY);
+        be.ioasMap(ioas, MEM, 4 * PAGE);
         int hwpt = be.hwptAlloc(dev.devId(), ioas, HwptAllocFlag.setOf(DIRTY_TRACKING));
-        be.setDirtyTracking(hwpt, true);
+        assertThat(be.liveObjects()).as("K-ID-1: the lowest free id after IOAS 1 and dev 2")
+                .containsExactly(new BackendObject(BackendObject.Type.IOAS, ioas),
+                        new BackendObject(BackendObject.Type.DEVICE, dev.devId()), new BackendObject(BackendObject.Type.HWPT, 3));
+        assertThat(hwpt).isEqualTo(3);
+        be.attach(dev.devId(), hwpt);
+        be.setDirtyTracking(hwpt, true); // K-SDT-3: EOPNOTSUPP without DIRTY_TRACKING
+        assertThat(be.dmaWrite(dev.devId(), MEM, PAGE)).isEqualTo(2);
+        DirtyBitmap bits = DirtyBitmap.forRange(4 * PAGE, PAGE);
+        be.getDirtyBitmap(hwpt, MEM, 4 * PAGE, PAGE, false, bits);
+        assertThat(bits.cardinality()).isEqualTo(1);
+        assertThat(bits.get(0)).isTrue();
     }
 
     @Test
@@ -207,7 +218,7 @@ class HwptAllocTest extends MockTestSupport {
 
     @Test
     void iopteLargerThanTheHostPageIsEinval() {
-        IommuSpec big = new IommuSpec("big0", "default", true, true, MEM, IommuSpec.MOCK_APERTURE_LAST, 2 * PAGE);
+        IommuSpec big = new IommuSpec("big0", "default", true, true, MEM, APERTURE_LAST, 2 * PAGE);
         int ioas = be.ioasAlloc();
         BoundDevice dev = device("vf0", big);
         assertErrno(Errno.EINVAL, () -> be.hwptAlloc(dev.devId(), ioas, HwptAllocFlag.none()));

@@ -1,10 +1,10 @@
 package io.github.iommufd4j.backend.mock;
 
+import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.BoundDevice;
 import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.HwptAllocFlag;
-import io.github.iommufd4j.api.IommuSpec;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,13 +53,18 @@ class IoasMapTest extends MockTestSupport {
         int ioas = be.ioasAlloc();
         be.ioasMap(ioas, 0x1001, 0x10);
         be.ioasMap(ioas, 0, 1);
+        assertErrno(Errno.EEXIST, () -> be.ioasMap(ioas, 0x1010, 1)); // the last byte of the first area
+        be.ioasMap(ioas, 0x1011, 1); // the byte after it is free
+        assertErrno(Errno.EEXIST, () -> be.ioasMap(ioas, 0, 1));
+        be.ioasUnmap(ioas, 0x1001, 0x10); // exactly the area mapped
+        be.ioasMap(ioas, 0x1001, 0x10);
     }
 
     @Test
     void map_lengthNotAMultipleOfTheIoasAlignmentIsEinval() {
         int ioas = ioasWithMockDomain();
         assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, MEM, 0x400));
-        be.ioasMap(ioas, MEM, IommuSpec.MOCK_IOPTE_SIZE);
+        be.ioasMap(ioas, MEM, IOPTE_SIZE);
     }
 
     @Test
@@ -72,9 +77,9 @@ class IoasMapTest extends MockTestSupport {
     void map_outsideADomainApertureIsEinval() {
         int ioas = ioasWithMockDomain();
         assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, MEM - PAGE, PAGE));
-        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, IommuSpec.MOCK_APERTURE_LAST + 1, PAGE));
-        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, IommuSpec.MOCK_APERTURE_LAST + 1 - PAGE, 2 * PAGE));
-        be.ioasMap(ioas, IommuSpec.MOCK_APERTURE_LAST + 1 - PAGE, PAGE);
+        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, APERTURE_LAST + 1, PAGE));
+        assertErrno(Errno.EINVAL, () -> be.ioasMap(ioas, APERTURE_LAST + 1 - PAGE, 2 * PAGE));
+        be.ioasMap(ioas, APERTURE_LAST + 1 - PAGE, PAGE);
     }
 
     @Test
@@ -88,9 +93,13 @@ class IoasMapTest extends MockTestSupport {
     }
 
     @Test
-    void unmap_allOnAnEmptyIoasSucceeds() {
+    void unmap_allOnAnEmptyIoasSucceedsAndLeavesItEmpty() {
         int ioas = be.ioasAlloc();
         be.ioasUnmap(ioas, 0, -1L);
+        assertErrno(Errno.ENOENT, () -> be.ioasUnmap(ioas, MEM, PAGE)); // nothing mapped there
+        assertThat(be.liveObjects()).containsExactly(new BackendObject(BackendObject.Type.IOAS, ioas));
+        be.destroy(ioas);
+        assertThat(be.liveObjects()).isEmpty();
     }
 
     @Test
@@ -99,7 +108,10 @@ class IoasMapTest extends MockTestSupport {
         be.ioasMap(ioas, MEM, PAGE);
         be.ioasMap(ioas, MEM + 8 * PAGE, PAGE);
         be.ioasUnmap(ioas, 0, -1L);
-        be.ioasMap(ioas, MEM, 9 * PAGE);
+        assertErrno(Errno.ENOENT, () -> be.ioasUnmap(ioas, MEM, PAGE));
+        assertErrno(Errno.ENOENT, () -> be.ioasUnmap(ioas, MEM + 8 * PAGE, PAGE));
+        be.ioasMap(ioas, MEM, 9 * PAGE); // over both: nothing left to overlap
+        assertErrno(Errno.EEXIST, () -> be.ioasMap(ioas, MEM + 8 * PAGE, PAGE));
     }
 
     @Test
@@ -131,12 +143,15 @@ class IoasMapTest extends MockTestSupport {
     }
 
     @Test
-    void unmap_aRangeCoveringWholeAreasRemovesThemAll() {
+    void unmap_aRangeCoveringWholeAreasRemovesThemAllAndNothingElse() {
         int ioas = be.ioasAlloc();
         be.ioasMap(ioas, MEM, PAGE);
         be.ioasMap(ioas, MEM + 2 * PAGE, PAGE);
+        be.ioasMap(ioas, MEM + 16 * PAGE, PAGE);
         be.ioasUnmap(ioas, MEM - PAGE, 8 * PAGE);
+        assertErrno(Errno.ENOENT, () -> be.ioasUnmap(ioas, MEM - PAGE, 8 * PAGE)); // nothing left in the range
         be.ioasMap(ioas, MEM, 3 * PAGE);
+        assertErrno(Errno.EEXIST, () -> be.ioasMap(ioas, MEM + 16 * PAGE, PAGE)); // the area outside stayed
     }
 
     @Test

@@ -190,7 +190,7 @@ class ObjectLifecycleTest extends MockTestSupport {
     @Test
     void createDevice_rejectsAnIommuIdDescribedTwoWays() {
         be.createDevice(DeviceSpec.plain("vf0", DIRTY));
-        IommuSpec clash = IommuSpec.of(DIRTY.id(), "default", false, true);
+        IommuSpec clash = selftestShaped(DIRTY.id(), "default", false, true);
         assertThatThrownBy(() -> be.createDevice(DeviceSpec.plain("vf1", clash)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("iommu0");
     }

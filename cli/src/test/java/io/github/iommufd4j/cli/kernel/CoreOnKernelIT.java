@@ -53,7 +53,7 @@ class CoreOnKernelIT {
                 warnings.add(d.text());
             }
         });
-        vmm.addDirtyListener(reported::add);
+        vmm.addDirtyListener(r -> reported.add(r.range()));
         vmm.mapMemory(MEM, MEM_LENGTH);
     }
 
@@ -69,9 +69,9 @@ class CoreOnKernelIT {
 
     /** vf0 on a dirty-capable mock IOMMU, vf1 on a NO_DIRTY one (same family: the mock has one). */
     private void makeDevices() {
-        IommuSpec dirty = IommuSpec.of("iommu0", IommuDef.DEFAULT_FAMILY, true, true);
-        IommuSpec plain = IommuSpec.of("iommu1", IommuDef.DEFAULT_FAMILY, false, true);
         var prov = backend.provisioning().orElseThrow();
+        IommuSpec dirty = prov.iommu("iommu0", IommuDef.DEFAULT_FAMILY, true, true);
+        IommuSpec plain = prov.iommu("iommu1", IommuDef.DEFAULT_FAMILY, false, true);
         assertThat(prov.createDevice(DeviceSpec.plain("vf0", dirty))).isEqualTo("vf0");
         assertThat(prov.createDevice(DeviceSpec.plain("vf1", plain))).isEqualTo("vf1");
     }
@@ -199,8 +199,8 @@ class CoreOnKernelIT {
     @Test
     @DisplayName("Q-ATT-4/Q-DT-3 homogeneous: two dirty devices share one DIRTY_TRACKING HWPT; a restart clears old bits (K-SDT-4); sync reports both devices' writes")
     void qDt3_homogeneousSharedHwpt() {
-        IommuSpec dirty = IommuSpec.of("iommu0", IommuDef.DEFAULT_FAMILY, true, true);
         var prov = backend.provisioning().orElseThrow();
+        IommuSpec dirty = prov.iommu("iommu0", IommuDef.DEFAULT_FAMILY, true, true);
         prov.createDevice(DeviceSpec.plain("vf0", dirty));
         prov.createDevice(DeviceSpec.plain("vf2", dirty));
         attach("vf0");

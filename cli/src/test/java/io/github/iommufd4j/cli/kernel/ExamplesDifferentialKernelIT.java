@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DeviceSpec;
-import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.BackendOptions;
@@ -168,7 +167,7 @@ class ExamplesDifferentialKernelIT {
             DeviceProvisioning prov = probe.provisioning().orElseThrow();
             for (DeviceDef d : s.devices()) {
                 IommuDef iommu = s.iommu(d.iommu());
-                DeviceSpec spec = new DeviceSpec(d.name(), IommuSpec.of(iommu.id(), iommu.family(),
+                DeviceSpec spec = new DeviceSpec(d.name(), prov.iommu(iommu.id(), iommu.family(),
                         iommu.dirtyTracking(), iommu.nestParent()), d.mdev(), d.vfDirtyTracking(), d.migration(), d.p2p());
                 Optional<String> no = prov.cannotCreate(spec);
                 if (no.isPresent()) {

@@ -24,11 +24,13 @@ final class Uapi {
   static final long IOMMU_DESTROY = 0x3b80;
   static final long IOMMU_IOAS_ALLOC = 0x3b81;
   static final long IOMMU_IOAS_MAP = 0x3b85;
+  static final long IOMMU_IOAS_UNMAP = 0x3b86;
   static final long IOMMU_HWPT_ALLOC = 0x3b89;
   static final long IOMMU_GET_HW_INFO = 0x3b8a;
   static final long IOMMU_HWPT_SET_DIRTY_TRACKING = 0x3b8b;
   static final long IOMMU_HWPT_GET_DIRTY_BITMAP = 0x3b8c;
   static final long IOMMU_TEST_CMD = 0x3ba0;
+  static final long VFIO_DEVICE_FEATURE = 0x3b75;
   static final long VFIO_DEVICE_BIND_IOMMUFD = 0x3b76;
   static final long VFIO_DEVICE_ATTACH_IOMMUFD_PT = 0x3b77;
   static final long VFIO_DEVICE_DETACH_IOMMUFD_PT = 0x3b78;
@@ -42,6 +44,7 @@ final class Uapi {
   static final int HW_INFO_TYPE_SELFTEST = 0xfeedbeef;
 
   static final int TEST_OP_MOCK_DOMAIN = 2;
+  static final int TEST_OP_MOCK_DOMAIN_REPLACE = 10;
   static final int TEST_OP_MOCK_DOMAIN_FLAGS = 12;
   static final int TEST_OP_DIRTY = 13;
   static final int MOCK_FLAGS_DEVICE_NO_DIRTY = 1;
@@ -156,6 +159,123 @@ final class Uapi {
     Memory m = struct(8);
     m.setInt(4, id);
     return ioctl(iommufd, IOMMU_DESTROY, m);
+  }
+
+  // ---- struct templates (filled, not sent): the fail-nth sweeps send them again and again ----
+
+  /** A copy of a struct (a retry must not see what the failed call wrote back). */
+  static Memory copy(Memory m) {
+    Memory c = new Memory(m.size());
+    c.write(0, m.getByteArray(0, (int) m.size()), 0, (int) m.size());
+    return c;
+  }
+
+  static Memory ioasAllocCmd() {
+    return struct(12);
+  }
+
+  static Memory destroyCmd(int id) {
+    Memory m = struct(8);
+    m.setInt(4, id);
+    return m;
+  }
+
+  /** IOMMU_TEST_CMD MOCK_DOMAIN_FLAGS: out stdev@16, hwpt@20, idev@24; dev_flags@28. */
+  static Memory mockDomainFlagsCmd(int ptId, int devFlags) {
+    Memory m = struct(TEST_CMD_SIZE);
+    m.setInt(4, TEST_OP_MOCK_DOMAIN_FLAGS);
+    m.setInt(8, ptId);
+    m.setInt(28, devFlags);
+    return m;
+  }
+
+  /** IOMMU_TEST_CMD MOCK_DOMAIN_REPLACE: pt_id@16 in/out. */
+  static Memory replaceCmd(int stdevId, int ptId) {
+    Memory m = struct(TEST_CMD_SIZE);
+    m.setInt(4, TEST_OP_MOCK_DOMAIN_REPLACE);
+    m.setInt(8, stdevId);
+    m.setInt(16, ptId);
+    return m;
+  }
+
+  /** IOMMU_HWPT_ALLOC as backend-linux sends it: the 24-byte prefix; out_hwpt_id@16. */
+  static Memory hwptAllocCmd(int devId, int ptId, int flags) {
+    Memory m = struct(24);
+    m.setInt(4, flags);
+    m.setInt(8, devId);
+    m.setInt(12, ptId);
+    return m;
+  }
+
+  /** IOMMU_GET_HW_INFO into {@code data} (its whole size): out data_len@12, type@24, capabilities@32. */
+  static Memory hwInfoCmd(int devId, Memory data) {
+    Memory m = struct(40);
+    m.setInt(8, devId);
+    m.setInt(12, (int) data.size());
+    m.setLong(16, Pointer.nativeValue(data));
+    return m;
+  }
+
+  static Memory ioasMapCmd(int ioas, Pointer buf, long length, long iova) {
+    Memory m = struct(40);
+    m.setInt(4, MAP_FIXED_IOVA | MAP_READABLE | MAP_WRITEABLE);
+    m.setInt(8, ioas);
+    m.setLong(16, Pointer.nativeValue(buf));
+    m.setLong(24, length);
+    m.setLong(32, iova);
+    return m;
+  }
+
+  /** IOMMU_IOAS_UNMAP: length@16 in/out (what was unmapped). */
+  static Memory ioasUnmapCmd(int ioas, long iova, long length) {
+    Memory m = struct(24);
+    m.setInt(4, ioas);
+    m.setLong(8, iova);
+    m.setLong(16, length);
+    return m;
+  }
+
+  static Memory setDirtyTrackingCmd(int hwpt, boolean enable) {
+    Memory m = struct(16);
+    m.setInt(4, enable ? 1 : 0);
+    m.setInt(8, hwpt);
+    return m;
+  }
+
+  static Memory getDirtyBitmapCmd(int hwpt, long iova, long length, long pageSize, Memory bitmap) {
+    Memory m = struct(48);
+    m.setInt(4, hwpt);
+    m.setLong(16, iova);
+    m.setLong(24, length);
+    m.setLong(32, pageSize);
+    m.setLong(40, Pointer.nativeValue(bitmap));
+    return m;
+  }
+
+  /** IOMMU_TEST_CMD DIRTY: marks {@code pages} mock IOPTEs from {@code iova} (all bits of {@code bits}). */
+  static Memory testDirtyCmd(int hwpt, long iova, long pages, long mockPage, Memory bits) {
+    Memory m = struct(TEST_CMD_SIZE);
+    m.setInt(4, TEST_OP_DIRTY);
+    m.setInt(8, hwpt);
+    m.setLong(24, iova);
+    m.setLong(32, pages * mockPage);
+    m.setLong(40, mockPage);
+    m.setLong(48, Pointer.nativeValue(bits));
+    return m;
+  }
+
+  /** VFIO_DEVICE_BIND_IOMMUFD: iommufd@8, out_devid@12. */
+  static Memory vfioBindCmd(int iommufd) {
+    Memory m = struct(16);
+    m.setInt(8, iommufd);
+    return m;
+  }
+
+  /** VFIO_DEVICE_ATTACH_IOMMUFD_PT: pt_id@8 in/out. */
+  static Memory vfioAttachCmd(int ptId) {
+    Memory m = struct(12);
+    m.setInt(8, ptId);
+    return m;
   }
 
   /** Page-aligned, zeroed anonymous memory the kernel can pin. */

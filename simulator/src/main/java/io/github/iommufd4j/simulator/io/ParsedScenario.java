@@ -1,19 +1,30 @@
 package io.github.iommufd4j.simulator.io;
 
 import io.github.iommufd4j.simulator.scenario.Scenario;
-import java.util.Map;
 
 /**
- * A scenario read from a file, with where each of its values was written so later checks (an unknown
+ * A scenario read from a file, with where each of its values was written, so later checks (an unknown
  * backend, say) can point at the line.
- *
- * @param file      the file as named by the user
- * @param scenario  the scenario
- * @param positions key path ({@code devices[2].iommu}) to {@code line:column} of its value
  */
-public record ParsedScenario(String file, Scenario scenario, Map<String, String> positions) {
-    public ParsedScenario {
-        positions = Map.copyOf(positions);
+public final class ParsedScenario {
+    private final String file;
+    private final Scenario scenario;
+    private final FilePositions positions;
+
+    ParsedScenario(String file, Scenario scenario, FilePositions positions) {
+        this.file = file;
+        this.scenario = scenario;
+        this.positions = positions;
+    }
+
+    /** The file as named by the user. */
+    public String file() {
+        return file;
+    }
+
+    /** The scenario. */
+    public Scenario scenario() {
+        return scenario;
     }
 
     /**
@@ -21,23 +32,6 @@ public record ParsedScenario(String file, Scenario scenario, Map<String, String>
      * position is that of the nearest enclosing value written in the file.
      */
     public ScenarioException error(String path, String message) {
-        return new ScenarioException(format(path, message));
-    }
-
-    String format(String path, String message) {
-        return file + ":" + position(path) + ": " + path + ": " + message;
-    }
-
-    private String position(String path) {
-        String p = path;
-        while (!p.isEmpty()) {
-            String at = positions.get(p);
-            if (at != null) {
-                return at;
-            }
-            int cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-            p = cut < 0 ? "" : p.substring(0, cut);
-        }
-        return "1:1";
+        return new ScenarioException(new Problem(positions.valueAt(path), path, message).format(file));
     }
 }

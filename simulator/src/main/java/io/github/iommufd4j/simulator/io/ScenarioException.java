@@ -3,7 +3,7 @@ package io.github.iommufd4j.simulator.io;
 import java.util.List;
 
 /**
- * A scenario file that cannot be run: unreadable, malformed, or breaking a rule of {@code scenario-format.md}.
+ * A scenario file that cannot be run: unreadable, malformed, or breaking a rule of {@code docs/reference/scenario-format.md}.
  * Each problem is one line {@code <file>:<line>:<column>: <keypath>: <what is wrong>; expected <what>}; the
  * command prints them on stderr and exits with status 2.
  */

@@ -7,10 +7,22 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Knows, outside any backend, which guest pages each device wrote while dirty tracking was started and which of
- * them a sync reported afterwards; lists the pages written but never reported since their last write ("lost":
- * the migration would send a stale copy). A page is pending from a write until a later sync reports it; a
- * perpetual-dirty sync reports its whole range. Pages of guest memory that is removed are forgotten (nothing to
+ * Knows, outside any backend, which guest pages each device wrote while dirty tracking was started and what
+ * each sync reported, and keeps both halves of the account:
+ *
+ * <ul>
+ *   <li><b>lost</b>: pages written and never reported since their last write (the migration would send a stale
+ *       copy). A page is pending from a write until a later sync reports it.</li>
+ *   <li><b>copied</b>: pages the syncs reported, each page once per sync (one migration iteration copies it once,
+ *       however many containers report it), split into <b>needed</b> (pending when reported), <b>over-reported</b>
+ *       (not pending, yet a tracker reported it: copied for nothing) and <b>perpetual</b> (not pending, and copied
+ *       only because no tracker could see some device: the pages of a perpetual-dirty report that were not written,
+ *       and the pages a tracker reports again after a perpetual report already copied them; the honest price of
+ *       an untrackable device, kept apart from waste).</li>
+ * </ul>
+ *
+ * <p>Reports are gathered into the current sync and settled by {@link #endSync()} (also implicitly before a
+ * write, a forget or any figure is read). Pages of guest memory that is removed are forgotten (nothing to
  * migrate). Not thread-safe.
  */
 public final class LostPageOracle {
@@ -20,6 +32,15 @@ public final class LostPageOracle {
     private final PageRuns written = new PageRuns();
     /** Per device: pages written and not reported since. */
     private final Map<String, PageRuns> pending = new TreeMap<>();
+    /** Pages whose last report was perpetual dirty and that were not written since. */
+    private final PageRuns perpetuallyCopied = new PageRuns();
+    /** The current sync's reports: by a tracker, and as perpetual dirty. */
+    private PageRuns syncPrecise = new PageRuns();
+    private PageRuns syncPerpetual = new PageRuns();
+    private long copied;
+    private long needed;
+    private long overReported;
+    private long perpetual;
 
     /** An oracle counting pages of {@code pageSize} bytes (a power of two). */
     public LostPageOracle(long pageSize) {
@@ -32,26 +53,61 @@ public final class LostPageOracle {
 
     /** Device {@code device} wrote {@code range} while tracking was started. */
     public void written(String device, IovaRange range) {
-        long first = range.iova() >>> pageShift;
-        long end = ((range.last()) >>> pageShift) + 1;
+        endSync();
+        long first = firstPage(range);
+        long end = endPage(range);
         written.add(first, end);
         pending.computeIfAbsent(device, d -> new PageRuns()).add(first, end);
+        perpetuallyCopied.remove(first, end);
     }
 
-    /** A sync reported {@code range} dirty. */
+    /** The current sync reported {@code range} dirty through a tracker. */
     public void reported(IovaRange range) {
-        long first = range.iova() >>> pageShift;
-        long end = ((range.last()) >>> pageShift) + 1;
-        for (PageRuns p : pending.values()) {
-            p.remove(first, end);
+        reported(range, false);
+    }
+
+    /** The current sync reported {@code range} dirty; {@code perpetual} when no tracker could see some device. */
+    public void reported(IovaRange range, boolean isPerpetual) {
+        (isPerpetual ? syncPerpetual : syncPrecise).add(firstPage(range), endPage(range));
+    }
+
+    /** The current sync is over: its reports are settled against the pages pending. */
+    public void endSync() {
+        if (syncPrecise.isEmpty() && syncPerpetual.isEmpty()) {
+            return;
         }
+        PageRuns all = new PageRuns();
+        all.addAll(syncPrecise);
+        all.addAll(syncPerpetual);
+        PageRuns pendingAny = new PageRuns();
+        pending.values().forEach(pendingAny::addAll);
+        PageRuns notPending = new PageRuns();
+        notPending.addAll(all);
+        notPending.removeAll(pendingAny);
+        PageRuns wasted = new PageRuns();
+        wasted.addAll(syncPrecise);
+        wasted.removeAll(pendingAny);
+        wasted.removeAll(perpetuallyCopied);
+        copied += all.count();
+        needed += all.count() - notPending.count();
+        overReported += wasted.count();
+        perpetual += notPending.count() - wasted.count();
+        for (PageRuns p : pending.values()) {
+            p.removeAll(all);
+        }
+        perpetuallyCopied.removeAll(syncPrecise);
+        perpetuallyCopied.addAll(syncPerpetual);
+        syncPrecise = new PageRuns();
+        syncPerpetual = new PageRuns();
     }
 
     /** Guest memory {@code range} was removed: its pages no longer count. */
     public void forget(IovaRange range) {
-        long first = range.iova() >>> pageShift;
-        long end = ((range.last()) >>> pageShift) + 1;
+        endSync();
+        long first = firstPage(range);
+        long end = endPage(range);
         written.remove(first, end);
+        perpetuallyCopied.remove(first, end);
         for (PageRuns p : pending.values()) {
             p.remove(first, end);
         }
@@ -64,9 +120,16 @@ public final class LostPageOracle {
 
     /** Written pages whose last write a later sync reported. */
     public long reportedPages() {
+        endSync();
         PageRuns lost = new PageRuns();
         pending.values().forEach(lost::addAll);
         return written.count() - lost.count();
+    }
+
+    /** What the syncs copied, split as the class comment says. */
+    public DirtyCosts costs() {
+        endSync();
+        return new DirtyCosts(copied, needed, overReported, perpetual);
     }
 
     /**
@@ -81,6 +144,7 @@ public final class LostPageOracle {
 
     /** Lost pages, as runs per device, sorted by device then address. */
     public List<LostRun> lost() {
+        endSync();
         List<LostRun> out = new ArrayList<>();
         pending.forEach((device, runs) -> {
             for (PageRuns.Run r : runs.runs()) {
@@ -93,5 +157,13 @@ public final class LostPageOracle {
     /** The page size. */
     public long pageSize() {
         return pageSize;
+    }
+
+    private long firstPage(IovaRange range) {
+        return range.iova() >>> pageShift;
+    }
+
+    private long endPage(IovaRange range) {
+        return (range.last() >>> pageShift) + 1;
     }
 }

@@ -74,6 +74,15 @@ public final class PageRuns {
         other.runs.forEach(this::add);
     }
 
+    /** Removes every page of {@code other}. */
+    public void removeAll(PageRuns other) {
+        if (other == this) {
+            runs.clear();
+            return;
+        }
+        other.runs.forEach(this::remove);
+    }
+
     /** Whether page {@code page} is in the set. */
     public boolean contains(long page) {
         Map.Entry<Long, Long> e = runs.floorEntry(page);

@@ -1,5 +1,8 @@
 package io.github.iommufd4j.simulator.report;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +20,11 @@ import java.util.Set;
  * @param args   the call's arguments and outputs as extra keys (the format allows them), in call order: ids as
  *               numbers ({@code devId}, {@code ptId}, {@code hwptId}, {@code ioasId}, {@code id}, and the outputs
  *               {@code outIoasId}, {@code outHwptId}, {@code outDevId}), addresses and lengths as {@code 0x} hex
- *               strings, {@code enable} and {@code noClear} as booleans, {@code device} the device's name
+ *               strings, {@code enable} and {@code noClear} as booleans, {@code device} the device's name; in
+ *               JSON they follow {@code result} as keys of the call ({@code @JsonAnyGetter})
  */
-public record CallReport(String op, List<String> flags, String result, Map<String, Object> args) {
+public record CallReport(String op, @JsonInclude(JsonInclude.Include.NON_NULL) List<String> flags, String result,
+                         @JsonAnyGetter @JsonAnySetter Map<String, Object> args) {
     private static final Set<String> RESERVED = Set.of("op", "flags", "result");
     /** The {@code op} that carries {@code flags}. */
     public static final String HWPT_ALLOC = "HWPT_ALLOC";

@@ -1,11 +1,15 @@
 package io.github.iommufd4j.simulator.scenario;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.github.iommufd4j.core.OnOffAuto;
-
 import java.util.Objects;
 
 /**
- * An assigned device of a scenario ({@code devices[]}).
+ * An assigned device of a scenario ({@code devices[]}). The annotations are its scenario-file binding: a key
+ * is required, or the reader takes its {@code defaultValue} (written as in a file) when the file leaves it
+ * out; false, 0 and null need none.
  *
  * @param name                    unique among the scenario's devices; used in messages; default none (required)
  * @param iommu                   the id of the {@link IommuDef} the device sits behind (required)
@@ -17,11 +21,20 @@ import java.util.Objects;
  * @param deviceDirtyPageTracking QEMU {@code x-device-dirty-page-tracking}; default {@link OnOffAuto#ON}
  * @param viommu                  behind a vIOMMU (an address space of its own, Q-ATT-8); default false
  */
-public record DeviceDef(String name, String iommu, boolean mdev, boolean vfDirtyTracking, boolean migration,
-                        boolean p2p, OnOffAuto enableMigration, OnOffAuto deviceDirtyPageTracking, boolean viommu) {
+@JsonClassDescription("a map with at least name and iommu")
+public record DeviceDef(
+        @JsonProperty(required = true) @JsonPropertyDescription("a unique device name such as vf0") String name,
+        @JsonProperty(required = true) @JsonPropertyDescription("the id of an IOMMU in iommus") String iommu,
+        boolean mdev,
+        boolean vfDirtyTracking,
+        @JsonProperty(defaultValue = "true") boolean migration,
+        @JsonProperty(defaultValue = "true") boolean p2p,
+        @JsonProperty(defaultValue = "auto") OnOffAuto enableMigration,
+        @JsonProperty(defaultValue = "on") OnOffAuto deviceDirtyPageTracking,
+        boolean viommu) {
     public DeviceDef {
-        Checks.name(name, "device name");
-        Checks.name(iommu, "IOMMU of device " + name);
+        Checks.name(name, "name");
+        Checks.name(iommu, "iommu");
         Objects.requireNonNull(enableMigration, "enableMigration of device " + name);
         Objects.requireNonNull(deviceDirtyPageTracking, "deviceDirtyPageTracking of device " + name);
     }

@@ -1,12 +1,18 @@
 package io.github.iommufd4j.simulator.scenario;
 
+import com.fasterxml.jackson.annotation.JacksonInject;
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.OptBoolean;
 import io.github.iommufd4j.core.Profile;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * A scenario of {@code scenario-format.md}: the host and the steps to run on it. The record checks each
- * part on its own; {@link ScenarioValidator} checks how the parts fit together.
+ * A scenario of {@code docs/reference/scenario-format.md}: the host and the steps to run on it. The record checks each
+ * part on its own; {@link ScenarioValidator} checks how the parts fit together. The annotations are its
+ * scenario-file binding (see {@link DeviceDef}): {@code name} defaults to the file name without extension.
  *
  * @param version  the format version, {@value #FORMAT_VERSION}
  * @param name     the scenario's name (the file name without extension when the file gives none)
@@ -18,8 +24,20 @@ import java.util.Objects;
  * @param devices  assigned devices, in file order
  * @param steps    the steps, in order
  */
-public record Scenario(int version, String name, String profile, String backend, long pageSize,
-                       List<MemoryRange> memory, List<IommuDef> iommus, List<DeviceDef> devices, List<Step> steps) {
+@JsonClassDescription("a map starting with version: 1")
+public record Scenario(
+        @JsonProperty(required = true) @JsonPropertyDescription("version: 1") int version,
+        @JacksonInject(value = Scenario.FILE_NAME, useInput = OptBoolean.TRUE) String name,
+        String profile,
+        String backend,
+        @JsonProperty(defaultValue = "4096") long pageSize,
+        @JsonProperty(defaultValue = "[]") List<MemoryRange> memory,
+        @JsonProperty(defaultValue = "[]") List<IommuDef> iommus,
+        @JsonProperty(defaultValue = "[]") List<DeviceDef> devices,
+        @JsonProperty(defaultValue = "[]") List<Step> steps) {
+
+    /** The injection id of {@link #name()}'s default, the file's name without extension, which the reader knows. */
+    public static final String FILE_NAME = "file name";
 
     /** The only format version there is. */
     public static final int FORMAT_VERSION = 1;
@@ -36,10 +54,10 @@ public record Scenario(int version, String name, String profile, String backend,
 
     public Scenario {
         if (version != FORMAT_VERSION) {
-            throw new IllegalArgumentException("scenario version " + version + " is not supported; expected "
+            throw new ScenarioValueException("version", "version " + version + " is not supported; expected "
                     + FORMAT_VERSION);
         }
-        Checks.name(name, "scenario name");
+        Checks.name(name, "name");
         if (profile != null) {
             Checks.name(profile, "profile");
         }
@@ -47,7 +65,8 @@ public record Scenario(int version, String name, String profile, String backend,
             Checks.name(backend, "backend");
         }
         if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
-            throw new IllegalArgumentException("pageSize " + pageSize + " must be a positive power of two");
+            throw new ScenarioValueException("pageSize", pageSize
+                    + " is not a page size; expected a positive power of two such as 4096");
         }
         memory = List.copyOf(Objects.requireNonNull(memory, "memory"));
         iommus = List.copyOf(Objects.requireNonNull(iommus, "iommus"));

@@ -1,10 +1,32 @@
 package io.github.iommufd4j.simulator.scenario;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.Errno;
 import java.util.Objects;
 
-/** One step of a scenario: a map with exactly one key in the file, whose key is {@link #opName()}. */
+/**
+ * One step of a scenario: a map with exactly one key in the file, whose key is {@link #opName()}. The
+ * annotations are the scenario-file binding: the key names the record ({@code WRAPPER_OBJECT}), in the order
+ * of {@code docs/reference/scenario-format.md}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.WRAPPER_OBJECT)
+@JsonSubTypes({@JsonSubTypes.Type(value = Step.Attach.class, name = "attach"),
+        @JsonSubTypes.Type(value = Step.Detach.class, name = "detach"),
+        @JsonSubTypes.Type(value = Step.StartDirtyTracking.class, name = "startDirtyTracking"),
+        @JsonSubTypes.Type(value = Step.StopDirtyTracking.class, name = "stopDirtyTracking"),
+        @JsonSubTypes.Type(value = Step.Dma.class, name = "dma"),
+        @JsonSubTypes.Type(value = Step.Sync.class, name = "sync"),
+        @JsonSubTypes.Type(value = Step.MapMemory.class, name = "map"),
+        @JsonSubTypes.Type(value = Step.UnmapMemory.class, name = "unmap"),
+        @JsonSubTypes.Type(value = Step.Fault.class, name = "fault")})
+@JsonClassDescription("a map with one key, the step (- attach: vf0)")
 public sealed interface Step {
 
     /** The step's key in scenario files and its {@code op} in reports ({@code attach}, {@code startDirtyTracking}). */
@@ -16,9 +38,11 @@ public sealed interface Step {
     }
 
     /** {@code attach: DEVICE}: QEMU realizes the device and attaches it. */
-    record Attach(String device) implements Step {
+    @JsonClassDescription("a device name")
+    record Attach(@JsonValue String device) implements Step {
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public Attach {
-            Checks.name(device, "attach: device");
+            Checks.name(device, "");
         }
 
         @Override
@@ -33,9 +57,11 @@ public sealed interface Step {
     }
 
     /** {@code detach: DEVICE}: QEMU unrealizes the device. */
-    record Detach(String device) implements Step {
+    @JsonClassDescription("a device name")
+    record Detach(@JsonValue String device) implements Step {
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public Detach {
-            Checks.name(device, "detach: device");
+            Checks.name(device, "");
         }
 
         @Override
@@ -71,10 +97,14 @@ public sealed interface Step {
      * @param iova   first byte written, not negative
      * @param length bytes written, positive
      */
-    record Dma(String device, long iova, long length) implements Step {
+    record Dma(
+            @JsonProperty(required = true) @JsonPropertyDescription("the name of the device that writes") String device,
+            @JsonProperty(required = true) @JsonPropertyDescription("the first guest address written") long iova,
+            @JsonProperty(required = true) @JsonPropertyDescription("the number of bytes written") long length)
+            implements Step {
         public Dma {
-            Checks.name(device, "dma: device");
-            Checks.range(iova, length, "dma");
+            Checks.name(device, "device");
+            Checks.range(iova, length);
         }
 
         @Override
@@ -94,13 +124,15 @@ public sealed interface Step {
      * @param iova   first byte, or null (with {@code length} null) for all guest memory
      * @param length bytes, or null (with {@code iova} null) for all guest memory
      */
+    @JsonClassDescription("{} for all memory or {iova, length}")
     record Sync(Long iova, Long length) implements Step {
         public Sync {
             if ((iova == null) != (length == null)) {
-                throw new IllegalArgumentException("sync: give both iova and length, or neither (all memory)");
+                throw new ScenarioValueException(iova == null ? "iova" : "length",
+                        "missing; expected both iova and length, or neither (sync: {} syncs all memory)");
             }
             if (iova != null) {
-                Checks.range(iova, length, "sync");
+                Checks.range(iova, length);
             }
         }
 
@@ -121,9 +153,12 @@ public sealed interface Step {
     }
 
     /** {@code map: {iova, length}}: guest memory added (mapped into every container). */
-    record MapMemory(long iova, long length) implements Step {
+    record MapMemory(
+            @JsonProperty(required = true) @JsonPropertyDescription("the first guest address to map") long iova,
+            @JsonProperty(required = true) @JsonPropertyDescription("the size in bytes") long length)
+            implements Step {
         public MapMemory {
-            Checks.range(iova, length, "map");
+            Checks.range(iova, length);
         }
 
         @Override
@@ -133,9 +168,12 @@ public sealed interface Step {
     }
 
     /** {@code unmap: {iova, length}}: guest memory removed (unmapped from every container). */
-    record UnmapMemory(long iova, long length) implements Step {
+    record UnmapMemory(
+            @JsonProperty(required = true) @JsonPropertyDescription("the first guest address to unmap") long iova,
+            @JsonProperty(required = true) @JsonPropertyDescription("the size in bytes") long length)
+            implements Step {
         public UnmapMemory {
-            Checks.range(iova, length, "unmap");
+            Checks.range(iova, length);
         }
 
         @Override
@@ -150,15 +188,20 @@ public sealed interface Step {
      *
      * @param nth 1 for the very next call; default 1
      */
-    record Fault(BackendOp op, Errno errno, int nth) implements Step {
+    record Fault(
+            @JsonProperty(required = true) @JsonPropertyDescription("an operation such as HWPT_ALLOC") BackendOp op,
+            @JsonProperty(required = true) @JsonPropertyDescription("an errno name such as ENOMEM") Errno errno,
+            @JsonProperty(defaultValue = "1") int nth) implements Step {
         public Fault {
-            Objects.requireNonNull(op, "fault: op");
-            Objects.requireNonNull(errno, "fault: errno");
+            Objects.requireNonNull(op, "op");
+            Objects.requireNonNull(errno, "errno");
             if (errno == Errno.UNKNOWN) {
-                throw new IllegalArgumentException("fault: errno must be a named errno, not UNKNOWN");
+                throw new ScenarioValueException("errno",
+                        "UNKNOWN is not an errno; expected a Linux errno name such as ENOMEM");
             }
             if (nth < 1) {
-                throw new IllegalArgumentException("fault: nth " + nth + " must be at least 1");
+                throw new ScenarioValueException("nth",
+                        nth + " is out of range; expected 1 for the next call, 2 for the one after, ...");
             }
         }
 

@@ -79,20 +79,44 @@ class ScenarioParserTest {
     @Test
     void numbersOutOfRangeAndLeadingZerosAreRejected() {
         assertThatThrownBy(() -> parser.parse("n.yaml", "version: 1\npageSize: 0x10000000000000000\n"))
-                .hasMessage("n.yaml:2:11: pageSize: '0x10000000000000000' is too large; expected at most 0x7fffffffffffffff");
+                .hasMessage("n.yaml:2:11: pageSize: found the number 0x10000000000000000; expected an integer"
+                        + " (decimal or 0x hex, at most 0x7fffffffffffffff)");
         assertThatThrownBy(() -> parser.parse("n.yaml", "version: 1\npageSize: 010\n"))
-                .hasMessage("n.yaml:2:11: pageSize: '010' is not a number; expected an integer (decimal or 0x hex)");
+                .hasMessage("n.yaml:2:11: pageSize: found the number 010; expected an integer"
+                        + " (decimal or 0x hex, at most 0x7fffffffffffffff)");
         assertThatThrownBy(() -> parser.parse("n.yaml", "version: 1\npageSize: 3000\n"))
                 .hasMessage("n.yaml:2:11: pageSize: 3000 is not a page size; expected a positive power of two such as 4096");
         assertThatThrownBy(() -> parser.parse("n.json", "{\"version\": 1, \"pageSize\": 4096.5}"))
-                .hasMessage("n.json:1:28: pageSize: found the fraction 4096.5; expected an integer (decimal or 0x hex)");
+                .hasMessage("n.json:1:28: pageSize: found the fraction 4096.5; expected an integer"
+                        + " (decimal or 0x hex, at most 0x7fffffffffffffff)");
     }
 
     @Test
     void emptyAndNonMapDocumentsAreRejected() {
         assertThatThrownBy(() -> parser.parse("e.yaml", ""))
-                .hasMessage("e.yaml:1:1: (document): the file is empty; expected a map starting with version: 1");
+                .hasMessage("e.yaml:1:1: (document): found nothing; expected a map starting with version: 1");
         assertThatThrownBy(() -> parser.parse("e.json", "[1]"))
                 .hasMessage("e.json:1:1: (document): found a list; expected a map starting with version: 1");
+    }
+
+    @Test
+    void aNameInTheFileWinsOverTheFileName() {
+        assertThat(parser.parse("file.yaml", "version: 1\nname: given\n").scenario().name()).isEqualTo("given");
+    }
+
+    @Test
+    void aNullWrittenInTheFileIsAProblemExceptAsTheValueOfAStepThatNeedsNone() {
+        Scenario s = parser.parse("n.yaml", "version: 1\nsteps:\n  - startDirtyTracking:\n  - sync: ~\n").scenario();
+        assertThat(s.steps()).containsExactly(new Step.StartDirtyTracking(), Step.Sync.allMemory());
+        assertThatThrownBy(() -> parser.parse("n.yaml", "version: 1\niommus:\n  - {id: a, dirtyTracking: ~}\n"
+                + "steps:\n  - attach:\n"))
+                .hasMessage("n.yaml:3:28: iommus[0].dirtyTracking: found no value (null); expected true or false\n"
+                        + "n.yaml:5:12: steps[0].attach: found no value (null); expected a device name");
+    }
+
+    @Test
+    void aSecondDocumentIsAProblem() {
+        assertThatThrownBy(() -> parser.parse("two.yaml", "version: 1\n---\nversion: 1\n"))
+                .hasMessage("two.yaml:3:1: (document): found a map after the scenario; expected one scenario per file");
     }
 }

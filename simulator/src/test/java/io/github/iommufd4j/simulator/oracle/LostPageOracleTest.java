@@ -45,4 +45,53 @@ class LostPageOracleTest {
         assertThat(o.writtenPages()).isEqualTo(2);
         assertThat(o.lost()).containsExactly(new LostPageOracle.LostRun("a", 2 * P, 2));
     }
+
+    @Test
+    void aSyncCopiesEachPageOnceAndSplitsItIntoNeededOverReportedAndPerpetual() {
+        LostPageOracle o = new LostPageOracle(P);
+        o.written("a", new IovaRange(0, 2 * P));              // pages 0, 1 pending
+        o.reported(new IovaRange(0, P));                       // container 1: page 0, precise
+        o.reported(new IovaRange(0, P));                       // container 2: the same page again
+        o.reported(new IovaRange(3 * P, P));                   // page 3: never written, a tracker says dirty
+        o.reported(new IovaRange(P, 8 * P), true);             // pages 1..8 as perpetual dirty
+        o.endSync();
+        assertThat(o.costs()).isEqualTo(new DirtyCosts(9, 2, 1, 6)); // 0-8 copied; 0, 1 needed; 3 wasted; 2, 4-8 perpetual
+        assertThat(o.lost()).isEmpty();
+    }
+
+    @Test
+    void eachSyncCopiesAgainAndOnlyPagesWrittenSinceTheLastReportAreNeeded() {
+        LostPageOracle o = new LostPageOracle(P);
+        o.written("a", new IovaRange(0, P));
+        o.reported(new IovaRange(0, 4 * P), true);
+        o.endSync();
+        o.reported(new IovaRange(0, 4 * P), true);
+        o.endSync();
+        assertThat(o.costs()).isEqualTo(new DirtyCosts(8, 1, 0, 7));
+    }
+
+    @Test
+    void reportsSettleBeforeTheNextWriteSoAWriteAfterASyncIsPendingAgain() {
+        LostPageOracle o = new LostPageOracle(P);
+        o.written("a", new IovaRange(0, P));
+        o.reported(new IovaRange(0, P));
+        o.written("a", new IovaRange(0, P)); // no explicit endSync: the write ends the sync
+        assertThat(o.lost()).containsExactly(new LostPageOracle.LostRun("a", 0, 1));
+        assertThat(o.costs()).isEqualTo(new DirtyCosts(1, 1, 0, 0));
+    }
+
+    @Test
+    void aTrackerReportingAgainWhatPerpetualDirtyCopiedCostsPerpetualNotWaste() {
+        LostPageOracle o = new LostPageOracle(P);
+        o.written("a", new IovaRange(0, P));
+        o.reported(new IovaRange(0, 4 * P), true); // an untrackable device's container copies everything
+        o.endSync();
+        o.reported(new IovaRange(0, P));           // the tracker that saw the write reports it at the next sync
+        o.reported(new IovaRange(5 * P, P));       // and a page nothing wrote, outside the perpetual report: waste
+        o.endSync();
+        assertThat(o.costs()).isEqualTo(new DirtyCosts(6, 1, 1, 4));
+        o.reported(new IovaRange(0, P));           // reported again with no write and no perpetual report between
+        o.endSync();
+        assertThat(o.costs().overReported()).isEqualTo(2);
+    }
 }

@@ -62,6 +62,31 @@ public final class IommuTestCmd {
         return op(OP_MOCK_DOMAIN_REPLACE, stdevId).putInt(REPLACE_OFF_PT_ID, ptId);
     }
 
+    /** {@code out_stdev_id} of {@code MOCK_DOMAIN_FLAGS}: the selftest device object, destroyed to unbind. */
+    public static int mockDomainOutStdevId(NativeStruct s) {
+        return s.getInt(MD_OFF_OUT_STDEV_ID);
+    }
+
+    /** {@code out_idev_id} of {@code MOCK_DOMAIN_FLAGS}: the iommufd device id ({@code dev_id} of other commands). */
+    public static int mockDomainOutIdevId(NativeStruct s) {
+        return s.getInt(MD_OFF_OUT_IDEV_ID);
+    }
+
+    /** {@code out_hwpt_id} of {@code MOCK_DOMAIN_FLAGS}: the HWPT the new device is attached to. */
+    public static int mockDomainOutHwptId(NativeStruct s) {
+        return s.getInt(MD_OFF_OUT_HWPT_ID);
+    }
+
+    /** The {@code pt_id} {@code MOCK_DOMAIN_REPLACE} wrote back: the HWPT the device is now on. */
+    public static int replacePtId(NativeStruct s) {
+        return s.getInt(REPLACE_OFF_PT_ID);
+    }
+
+    /** {@code out_nr_dirty} of {@code DIRTY}: how many IOPTEs the kernel marked. */
+    public static long dirtyOutNrDirty(NativeStruct s) {
+        return s.getLong(DIRTY_OFF_OUT_NR_DIRTY);
+    }
+
     /** {@code DIRTY}: marks the pages flagged in the bitmap at {@code uptr} dirty in HWPT {@code hwptId}. */
     public static NativeStruct dirty(int hwptId, long iova, long length, long pageSize, long uptr) {
         return op(OP_DIRTY, hwptId).putLong(DIRTY_OFF_IOVA, iova).putLong(DIRTY_OFF_LENGTH, length)

@@ -1,6 +1,10 @@
 package io.github.iommufd4j.backend.linux.uapi;
 
+import io.github.iommufd4j.api.IovaRange;
+import io.github.iommufd4j.backend.linux.sys.NativeRegion;
 import io.github.iommufd4j.backend.linux.sys.NativeStruct;
+
+import java.util.List;
 
 /**
  * {@code struct vfio_device_feature} with the payloads this backend uses: {@code vfio_device_feature_migration},
@@ -73,6 +77,19 @@ public final class VfioFeature {
                 .putLong(OFF_DATA + CTL_OFF_PAGE_SIZE, pageSize)
                 .putInt(OFF_DATA + CTL_OFF_NUM_RANGES, numRanges)
                 .putLong(OFF_DATA + CTL_OFF_RANGES, rangesAddress);
+    }
+
+    /** Bytes of a table of {@code count} {@code vfio_device_feature_dma_logging_range}s. */
+    public static long rangeTableSize(int count) {
+        return (long) count * RANGE_SIZE;
+    }
+
+    /** Writes {@code ranges} into {@code table} (of {@link #rangeTableSize} bytes) as the kernel reads them. */
+    public static void writeRanges(NativeRegion table, List<IovaRange> ranges) {
+        for (int i = 0; i < ranges.size(); i++) {
+            table.putLong((long) i * RANGE_SIZE + RANGE_OFF_IOVA, ranges.get(i).iova());
+            table.putLong((long) i * RANGE_SIZE + RANGE_OFF_LENGTH, ranges.get(i).length());
+        }
     }
 
     /** {@code SET} of {@code DMA_LOGGING_STOP}. */
