@@ -69,14 +69,19 @@ public final class Profile {
     /**
      * QEMU 10.1: {@code qemu-10.0} plus Q-EV-2 (436114cc43, c45d88b8a2: {@code GET_HW_INFO} on the allocation path,
      * the host IOMMU device realized after the attach) and the unmap-all halves moved into the backend (9458d9b4dc:
-     * the second half only after the first succeeded). Whatever {@code qemu-10.0} is made of, this is too.
+     * the second half only after the first succeeded). Whatever {@code qemu-10.0} is made of, this is too. Q-EV-8's
+     * CPR (010643eeb1 and its series) is not modelled: the backend API cannot adopt a device bound by an earlier
+     * process, nor move mappings with {@code IOMMU_IOAS_CHANGE_PROCESS} ({@code docs/versions.md}).
      */
     public static final Profile QEMU_10_1 = QEMU_10_0.derive("qemu-10.1")
             .hostIommuRealize(HostIommuRealize.AFTER_ATTACH)
             .unmapAll(UnmapAll.TWO_HALVES_UNTIL_FAILURE)
             .build();
 
-    /** QEMU 10.2: {@code qemu-10.1} plus Q-EV-9 (b30823e561: unmap-all is one {@code IOAS_UNMAP(0, U64_MAX)}). */
+    /**
+     * QEMU 10.2: {@code qemu-10.1} plus Q-EV-9 (b30823e561: unmap-all is one {@code IOAS_UNMAP(0, U64_MAX)}). The rest
+     * of Q-EV-8 (8bf49fff0d, d59db04aed, ee1ca09fc1: CPR) is not modelled.
+     */
     public static final Profile QEMU_10_2 = QEMU_10_1.derive("qemu-10.2")
             .unmapAll(UnmapAll.ONE_CALL)
             .build();
