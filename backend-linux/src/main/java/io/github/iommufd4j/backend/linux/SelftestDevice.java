@@ -39,6 +39,11 @@ final class SelftestDevice implements SourceDevice {
     }
 
     @Override
+    public SourceKind kind() {
+        return SourceKind.SELFTEST;
+    }
+
+    @Override
     public int attach(int ptId) {
         NativeStruct s = IommuTestCmd.mockDomainReplace(stdevId, ptId);
         kernel.call(BackendOp.ATTACH, CallArguments.attach(info.devId(), ptId), IommuTestCmd.REQUEST, s);

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code source=selftest}: devices of the kernel's selftest mock ({@code CONFIG_IOMMUFD_TEST},
@@ -81,6 +82,16 @@ final class SelftestSource implements DeviceSource {
         return List.copyOf(specs.keySet());
     }
 
+    @Override
+    public Set<SourceKind> kinds() {
+        return Set.of(SourceKind.SELFTEST);
+    }
+
+    @Override
+    public SourceKind kindOf(String ref) {
+        return specs.containsKey(ref) ? SourceKind.SELFTEST : null;
+    }
+
     /** {@code MOCK_DOMAIN_FLAGS} in the parking IOAS ({@code MOCK_FLAGS_DEVICE_NO_DIRTY} without dirty tracking). */
     @Override
     public SourceDevice bind(String ref) {
@@ -108,7 +119,7 @@ final class SelftestSource implements DeviceSource {
     int parkingIoas() {
         if (parkingIoas == 0) {
             NativeStruct s = IoasAlloc.encode();
-            kernel.call(BackendOp.BIND, "parking IOAS for selftest devices", IoasAlloc.REQUEST, s);
+            kernel.callAside(BackendOp.BIND, "parking IOAS for selftest devices", IoasAlloc.REQUEST, s);
             parkingIoas = IoasAlloc.outIoasId(s);
         }
         return parkingIoas;
