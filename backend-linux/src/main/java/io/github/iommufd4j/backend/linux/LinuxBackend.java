@@ -76,7 +76,7 @@ final class LinuxBackend implements IommufdBackend {
         this.kernel = new KernelCalls(sys, iommufd);
         DeviceSource base = switch (options.source()) {
             case VFIO -> new VfioCdevSource(kernel, new VfioDevices(host.sysfs(), host.vfioCdevDir()), options.devices());
-            case SELFTEST -> new SelftestSource(kernel, objects, this);
+            case SELFTEST -> new SelftestSource(kernel, objects, this, options.vfLogging() == LinuxOptions.VfLogging.DECLARED);
         };
         this.source = options.mdevType() == null ? base : new MdevSource(kernel, objects, host, options.mdevType(), base, this);
         this.faults = switch (options.faults()) {

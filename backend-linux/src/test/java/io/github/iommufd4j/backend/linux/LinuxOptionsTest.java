@@ -61,4 +61,13 @@ class LinuxOptionsTest {
         assertThatThrownBy(() -> parse(Map.of("mdev", ""))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> parse(Map.of("faults", "decorator"))).hasMessageContaining("decorator");
     }
+
+    @Test
+    @DisplayName("vfLogging is refused (default) or declared, and declared only for the selftest source")
+    void vfLogging() {
+        assertThat(parse(Map.of()).vfLogging()).isEqualTo(LinuxOptions.VfLogging.REFUSED);
+        assertThat(parse(Map.of("source", "selftest", "vfLogging", "declared")).vfLogging()).isEqualTo(LinuxOptions.VfLogging.DECLARED);
+        assertThatThrownBy(() -> parse(Map.of("vfLogging", "declared"))).hasMessageContaining("selftest");
+        assertThatThrownBy(() -> parse(Map.of("source", "selftest", "vfLogging", "yes"))).hasMessageContaining("yes");
+    }
 }
