@@ -246,4 +246,33 @@ class CoreOnKernelIT {
         assertThat(ops(recording.drain())).contains("IOAS_ALLOC", "HWPT_ALLOC[DIRTY_TRACKING]");
         assertThat(ioas).isPositive();
     }
+
+    @Test
+    @DisplayName("Q-ATT-9 on the kernel with an mtty mdev: BIND and ATTACH straight to vf0's IOAS, no HWPT; vf0 leaves, its HWPT goes and the IOAS stays for the mdev")
+    void qAtt9_mdevJoinsTheIoasStraight() {
+        makeDevices();
+        var prov = backend.provisioning().orElseThrow();
+        prov.createDevice(new DeviceSpec("md0", prov.iommu("iommu0", IommuDef.DEFAULT_FAMILY, true, true), true, false, true, true));
+        attach("vf0");
+        int ioas = onlyContainer().ioasId();
+        recording.drain();
+        attach("md0");
+        assertThat(ops(recording.drain())).as("Q-ATT-9: no GET_HW_INFO, no HWPT search, no HWPT_ALLOC").containsExactly("BIND", "ATTACH");
+        Snapshots.Topology t = vmm.snapshot();
+        assertThat(t.device("md0").ioasId()).isEqualTo(ioas);
+        assertThat(t.device("md0").hwptId()).isNull();
+        assertThat(t.device("md0").iommuDirtyTracking()).isFalse();
+        assertThat(onlyContainer().hwpts()).as("the mdev added no HWPT").hasSize(1);
+        assertThat(warnings).isEmpty();
+        vmm.detach("vf0");
+        assertThat(ops(recording.drain())).as("Q-DET-1: vf0's HWPT is freed, the IOAS stays (the kernel would say EBUSY)")
+                .containsExactly("DETACH", "DESTROY");
+        assertThat(onlyContainer().devices()).containsExactly("md0");
+        assertThat(onlyContainer().dirtyPagesSupported()).as("Q-DET-3: still claimed").isTrue();
+        vmm.detach("md0");
+        assertThat(ops(recording.drain())).containsExactly("DETACH", "IOAS_UNMAP", "DESTROY");
+        assertThat(vmm.snapshot().containers()).isEmpty();
+        assertThat(backend.inventory().orElseThrow().liveObjects()).as("the kernel let the IOAS go: nothing of the caller's left")
+                .allSatisfy(o -> assertThat(o.type()).isEqualTo(io.github.iommufd4j.api.BackendObject.Type.DEVICE));
+    }
 }
