@@ -8,6 +8,10 @@ public interface FaultInjection {
     /**
      * The {@code nth} next call (1 = the very next) of {@code op} fails with {@code errno} without changing
      * anything. Several faults may be pending at once.
+     *
+     * @throws UnsupportedOperationException when this backend cannot make {@code op} fail with {@code errno}: a
+     *                                       backend whose kernel makes the failure (the {@code linux} backend with
+     *                                       {@code faults=kernel}) gives only what the kernel can give
      */
     void failNth(BackendOp op, int nth, Errno errno);
 
