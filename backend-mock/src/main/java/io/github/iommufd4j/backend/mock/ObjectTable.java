@@ -30,7 +30,7 @@ final class ObjectTable {
     /** A new HWPT on {@code ioas}, listed last among the IOAS's HWPTs. */
     Hwpt newHwpt(Ioas ioas, IommuSpec iommu, boolean dirtyTracking, boolean nestParent, boolean auto) {
         Hwpt hwpt = register(new Hwpt(lowestFreeId(), ioas, iommu, dirtyTracking, nestParent, auto));
-        ioas.hwpts.add(hwpt);
+        ioas.hwptAdded(hwpt);
         return hwpt;
     }
 
@@ -46,7 +46,7 @@ final class ObjectTable {
         byId.remove(obj.id);
         usedIds.clear(obj.id);
         if (obj instanceof Hwpt h) {
-            h.ioas.hwpts.remove(h);
+            h.ioas.hwptRemoved(h);
         } else if (obj instanceof Device d) {
             boundByName.remove(d.name());
         }
