@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Tag("kernel")
 class KernelFaultsKernelIT {
     static final long IOVA = 0x1000000L;
-    static final long LENGTH = 256L << 10;
+    static final long LENGTH = 64L << 10;
 
     IommufdBackend backend;
     KernelFaults faults;
