@@ -9,6 +9,7 @@ import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.BackendCall;
+import io.github.iommufd4j.backend.linux.KernelFaults;
 import io.github.iommufd4j.core.DeviceConfig;
 import io.github.iommufd4j.core.Diagnostic;
 import io.github.iommufd4j.core.Profile;
@@ -274,5 +275,50 @@ class CoreOnKernelIT {
         assertThat(vmm.snapshot().containers()).isEmpty();
         assertThat(backend.inventory().orElseThrow().liveObjects()).as("the kernel let the IOAS go: nothing of the caller's left")
                 .allSatisfy(o -> assertThat(o.type()).isEqualTo(io.github.iommufd4j.api.BackendObject.Type.DEVICE));
+    }
+
+    @Test
+    @DisplayName("Q-DT-2 with a failure the kernel makes: the second container's SET_DIRTY_TRACKING fails with the kernel's ENOENT (its only fault point; ENOMEM it cannot give) and the first container's tracking is set back")
+    void qDt2_kernelMadeFailureOfTheSecondStartRollsTheFirstBack() {
+        try (IommufdBackend faulty = KernelLab.openLinux(KernelLab.KERNEL_FAULTS)) {
+            RecordingBackend rec = new RecordingBackend(faulty);
+            VfioIommufd vm = new VfioIommufd(rec, Profile.QEMU_9_1, PAGE);
+            vm.mapMemory(MEM, MEM_LENGTH);
+            var prov = faulty.provisioning().orElseThrow();
+            IommuSpec dirty = prov.iommu("iommu0", IommuDef.DEFAULT_FAMILY, true, true);
+            prov.createDevice(DeviceSpec.plain("vf0", dirty));
+            prov.createDevice(DeviceSpec.plain("vf1", dirty));
+            vm.attach(DeviceConfig.of("vf0"));
+            vm.attach(new DeviceConfig("vf1", "vf1", io.github.iommufd4j.core.OnOffAuto.AUTO, io.github.iommufd4j.core.OnOffAuto.ON, true));
+            assertThat(vm.snapshot().containers()).as("vf1 behind a vIOMMU: a container of its own (Q-ATT-8)").hasSize(2);
+            int h0 = vm.snapshot().device("vf0").hwptId();
+            int h1 = vm.snapshot().device("vf1").hwptId();
+            rec.drain();
+            KernelFaults faults = (KernelFaults) faulty.faultInjection().orElseThrow();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> faults.failNth(BackendOp.SET_DIRTY_TRACKING, 2,
+                    io.github.iommufd4j.api.Errno.ENOMEM)).as("the kernel cannot make start-fails-halfway's ENOMEM")
+                    .isInstanceOf(UnsupportedOperationException.class);
+            faults.failNth(BackendOp.SET_DIRTY_TRACKING, 2, io.github.iommufd4j.api.Errno.ENOENT);
+            org.assertj.core.api.Assertions.assertThatThrownBy(vm::startDirtyTracking)
+                    .isInstanceOfSatisfying(io.github.iommufd4j.core.VfioException.class, e -> {
+                        assertThat(e.errno()).isEqualTo(io.github.iommufd4j.api.Errno.ENOENT);
+                        assertThat(e.qemuMessage()).contains("Could not start dirty page tracking").contains("hwpt_id " + h1);
+                    });
+            assertThat(faults.shots()).singleElement().satisfies(shot -> assertThat(shot.asAsked()).as("%s", shot).isTrue());
+            assertThat(rec.drain().stream().map(c -> c.op() + "(" + c.arguments() + ")=" + (c.ok() ? "ok" : c.result().name())).toList())
+                    .as("containers oldest first, then the started one set back")
+                    .containsExactly("SET_DIRTY_TRACKING(hwptId " + h0 + ", enable true)=ok",
+                            "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable true)=ENOENT",
+                            "SET_DIRTY_TRACKING(hwptId " + h0 + ", enable false)=ok");
+            assertThat(vm.dirtyTrackingStarted()).isFalse();
+            assertThat(faulty.dmaSimulation().orElseThrow().dmaWrite(vm.devId("vf0"), MEM, PAGE))
+                    .as("H0 is not tracking: the kernel marks nothing").isZero();
+            vm.startDirtyTracking();
+            assertThat(faulty.dmaSimulation().orElseThrow().dmaWrite(vm.devId("vf0"), MEM, PAGE)).as("after a clean start").isPositive();
+            vm.stopDirtyTracking();
+            for (String name : vm.attachedDeviceNames()) {
+                vm.detach(name);
+            }
+        }
     }
 }

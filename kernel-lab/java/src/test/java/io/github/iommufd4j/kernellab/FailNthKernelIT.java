@@ -55,6 +55,21 @@ class FailNthKernelIT {
       return new Expect(n, n, results, false);
     }
 
+    /**
+     * {@code results}, then one or two injected failures that are absorbed: an xarray's first __GFP_NOWARN try,
+     * which some runs make and others do not (seen 7 and 8 points for HWPT_ALLOC in the same boot).
+     */
+    static Expect thenAbsorbed(String results) {
+      int n = results.split(" ").length;
+      return new Expect(n + 1, n + 2, results + " ok+", false);
+    }
+
+    /** Whether {@code actual} (one result per N) is what this expects. */
+    boolean matches(String actual) {
+      return results.endsWith(" ok+") ? actual.matches(java.util.regex.Pattern.quote(results.substring(0, results.length() - 4))
+          + "( ok){1,2}") : actual.equals(results);
+    }
+
     static Expect between(int min, int max) {
       return new Expect(min, max, null, false);
     }
@@ -95,8 +110,8 @@ class FailNthKernelIT {
     EXPECTED_FAILSLAB.put(IOAS_ALLOC_NAME, Expect.exactly("ENOMEM ok"));
     EXPECTED_FAILSLAB.put(BIND_NAME, Expect.between(38, 46));
     EXPECTED_FAILSLAB.put(HW_INFO_NAME, Expect.exactly("ENOENT ENOMEM"));
-    EXPECTED_FAILSLAB.put(HWPT_ALLOC_NAME, Expect.exactly("ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM ok"));
-    EXPECTED_FAILSLAB.put(HWPT_ALLOC_DIRTY_NAME, Expect.exactly("ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM ok"));
+    EXPECTED_FAILSLAB.put(HWPT_ALLOC_NAME, Expect.thenAbsorbed("ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM"));
+    EXPECTED_FAILSLAB.put(HWPT_ALLOC_DIRTY_NAME, Expect.thenAbsorbed("ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM"));
     EXPECTED_FAILSLAB.put(HWPT_ALLOC_MAPPED_NAME, Expect.between(8, LIMIT));
     EXPECTED_FAILSLAB.put(ATTACH_NAME, Expect.exactly("ENOENT ENOENT EINVAL ENOMEM"));
     EXPECTED_FAILSLAB.put(MAP_NAME, Expect.between(4, LIMIT));
@@ -496,9 +511,11 @@ class FailNthKernelIT {
         assertThat(rows).as(sc.name() + ": every injected failure is absorbed").allMatch(r -> r.errno() == 0);
       }
       if (want.results() != null) {
-        assertThat(lastInjected).as(sc.name() + ": a deterministic count (every N up to it injected)").isEqualTo(points);
-        assertThat(results(rows)).as(sc.name() + ": the result of each N (kernel-lab/README.md, EXPECTED_FAILSLAB)")
-            .isEqualTo(want.results());
+        if (!want.results().endsWith(" ok+")) {
+          assertThat(lastInjected).as(sc.name() + ": a deterministic count (every N up to it injected)").isEqualTo(points);
+        }
+        assertThat(want.matches(results(rows))).as(sc.name() + ": the result of each N is " + want.results()
+            + " (kernel-lab/README.md, EXPECTED_FAILSLAB), not " + results(rows)).isTrue();
       }
     }
   }
