@@ -278,7 +278,7 @@ class CoreOnKernelIT {
     }
 
     @Test
-    @DisplayName("Q-DT-2 with a failure the kernel makes: the second container's SET_DIRTY_TRACKING fails with the kernel's ENOENT (its only fault point; ENOMEM it cannot give) and the first container's tracking is set back")
+    @DisplayName("Q-DT-2 with a failure the kernel makes: the second container's SET_DIRTY_TRACKING fails with the kernel's ENOENT (its only fault point; ENOMEM it cannot give): both dirty HWPTs are set back")
     void qDt2_kernelMadeFailureOfTheSecondStartRollsTheFirstBack() {
         try (IommufdBackend faulty = KernelLab.openLinux(KernelLab.KERNEL_FAULTS)) {
             RecordingBackend rec = new RecordingBackend(faulty);
@@ -306,9 +306,10 @@ class CoreOnKernelIT {
                     });
             assertThat(faults.shots()).singleElement().satisfies(shot -> assertThat(shot.asAsked()).as("%s", shot).isTrue());
             assertThat(rec.drain().stream().map(c -> c.op() + "(" + c.arguments() + ")=" + (c.ok() ? "ok" : c.result().name())).toList())
-                    .as("containers oldest first, then the started one set back")
+                    .as("containers oldest first; the failed container sets its dirty HWPT back (Q-DT-2), then the one started")
                     .containsExactly("SET_DIRTY_TRACKING(hwptId " + h0 + ", enable true)=ok",
                             "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable true)=ENOENT",
+                            "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable false)=ok",
                             "SET_DIRTY_TRACKING(hwptId " + h0 + ", enable false)=ok");
             assertThat(vm.dirtyTrackingStarted()).isFalse();
             assertThat(faulty.dmaSimulation().orElseThrow().dmaWrite(vm.devId("vf0"), MEM, PAGE))
