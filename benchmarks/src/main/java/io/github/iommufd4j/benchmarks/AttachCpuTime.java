@@ -14,7 +14,7 @@ import java.util.List;
  * a few percent. Not a JMH benchmark: {@code java -cp benchmarks/target/benchmarks.jar
  * io.github.iommufd4j.benchmarks.AttachCpuTime [profile] [incompatibleHwpts...]}.
  *
- * <p>Per parameter: setup as the benchmark's, 20,000 warm-up cycles, then 15 rounds of 5,000 cycles; prints the
+ * <p>Per parameter: setup as the benchmark's, 300,000 warm-up cycles, then 15 rounds of 5,000 cycles; prints the
  * best and the median round in CPU ns per cycle, and each N's cost relative to the first N given.
  */
 public final class AttachCpuTime {
@@ -44,7 +44,7 @@ public final class AttachCpuTime {
             b.setUp();
             try {
                 int sink = 0;
-                for (int i = 0; i < 20_000; i++) {
+                for (int i = 0; i < 300_000; i++) {
                     sink += b.cycle();
                 }
                 List<Double> rounds = new ArrayList<>();
