@@ -165,7 +165,7 @@ public class AttachThroughput {
         }
     }
 
-    int cycle() {
+    private int cycle() {
         vmm.attach(measured);
         int devId = vmm.devId(MEASURED);
         vmm.detach(MEASURED);
