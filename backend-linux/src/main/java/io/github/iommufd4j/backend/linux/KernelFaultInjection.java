@@ -157,7 +157,8 @@ final class KernelFaultInjection implements KernelFaults {
 
     /**
      * Counts one call of {@code op} on a device of {@code kind} (null: none, or not known) and arms the kernel for
-     * it when a fault aims at it.
+     * it when a fault aims at it. A fault aimed at a call of a device this backend does not know is used up unarmed:
+     * the call fails on its own before any ioctl.
      *
      * @throws UnsupportedOperationException when a fault aims at it with an errno this device's call cannot give;
      *                                       the fault is used up and nothing is called
@@ -179,15 +180,19 @@ final class KernelFaultInjection implements KernelFaults {
         if (hit == null) {
             return;
         }
+        if (kind == null && FailNthTable.deviceCall(op)) {
+            // no device of this backend: the call fails before any ioctl, on its own; the fault is used up
+            shots.add(new Shot(op, n, hit.point, hit.errno, null, false, false));
+            return;
+        }
         int point = hit.point;
         if (point == 0) {
-            Optional<Integer> p = kind == null && FailNthTable.deviceCall(op) ? Optional.empty() : FailNthTable.point(op, kind, hit.errno);
+            Optional<Integer> p = FailNthTable.point(op, kind, hit.errno);
             if (p.isEmpty()) {
                 shots.add(new Shot(op, n, 0, hit.errno, null, false, false));
                 throw new UnsupportedOperationException("faults=kernel: call " + n + " of " + op + " was to fail with "
                         + hit.errno + ", which the kernel cannot give for " + (kind == null ? "this call" : "a " + kind
-                        + " device") + " (it can make " + (kind == null && FailNthTable.deviceCall(op) ? "nothing here"
-                        : FailNthTable.makeable(op, kind)) + "); the call was not made");
+                        + " device") + " (it can make " + FailNthTable.makeable(op, kind) + "); the call was not made");
             }
             point = p.get();
         }
