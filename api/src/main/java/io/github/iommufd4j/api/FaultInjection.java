@@ -12,6 +12,9 @@ public interface FaultInjection {
      * @param op    the operation
      * @param nth   which of its next calls fails, from 1
      * @param errno the errno it fails with
+     * @throws UnsupportedOperationException when this backend cannot make {@code op} fail with {@code errno}: a
+     *                                       backend whose kernel makes the failure (the {@code linux} backend with
+     *                                       {@code faults=kernel}) gives only what the kernel can give
      */
     void failNth(BackendOp op, int nth, Errno errno);
 

@@ -7,6 +7,7 @@ import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.HashSet;
@@ -65,6 +66,8 @@ public final class VfioIommufd {
      * ({@link ViommuKind#INTEL_IOMMU}); they outlive the device's attach, as the guest's page tables do.
      */
     private final Map<String, List<IovaRange>> viommuMappings = new LinkedHashMap<>();
+    /** The probe-cache key of each (IOMMU instance, group) pair seen: 0, 1, 2, ... ({@link VfioDevice#probeKey}). */
+    private final Map<String, Integer> probeKeys = new HashMap<>();
     /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
     private final List<BackendObject> orphans = new ArrayList<>();
     private final List<Consumer<Diagnostic>> listeners = new CopyOnWriteArrayList<>();
@@ -179,8 +182,8 @@ public final class VfioIommufd {
         } catch (IommufdException e) {
             throw VfioException.of("error bind device " + dev.name() + " to iommufd", e);
         }
-        dev.probeKey = dev.bound.iommuInstance() == null || dev.bound.group() == null ? null
-                : dev.bound.iommuInstance() + '\0' + dev.bound.group();
+        dev.probeKey = dev.bound.iommuInstance() == null || dev.bound.group() == null ? -1
+                : probeKeys.computeIfAbsent(dev.bound.iommuInstance() + '\0' + dev.bound.group(), k -> probeKeys.size());
         AddressSpace space = getAddressSpace(dev.config.addressSpaceId());
         boolean realizeFirst = profile.hostIommuRealize().realizesBeforeAttach();
         try {

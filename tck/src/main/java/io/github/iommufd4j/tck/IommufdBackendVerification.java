@@ -749,7 +749,7 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
         Snapshots.Topology t = vmm.vmm.snapshot();
         int h1 = t.device("a").hwptId();
         int h3 = t.device("x").hwptId();
-        faults.failNth(BackendOp.SET_DIRTY_TRACKING, 2, Errno.ENOMEM);
+        inject(faults, BackendOp.SET_DIRTY_TRACKING, 2, Errno.ENOMEM);
         VfioException failure = null;
         try {
             vmm.vmm.startDirtyTracking();
@@ -784,7 +784,7 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
         vmm.attach(DeviceKind.DIRTY_CAPABLE, "a");
         Snapshots.ContainerView first = vmm.onlyContainer();
         vmm.drain();
-        faults.failNth(BackendOp.ATTACH, 1, Errno.EBUSY);
+        inject(faults, BackendOp.ATTACH, 1, Errno.EBUSY);
         vmm.attach(DeviceKind.DIRTY_CAPABLE, "c");
         expectCalls("Q-ATT-7: calls of attaching c with its first ATTACH failing with EBUSY (injected)",
                 List.of("BIND=ok", "GET_HW_INFO=ok", "ATTACH=EBUSY", "IOAS_ALLOC=ok", "HWPT_ALLOC=ok", "ATTACH=ok"),
@@ -1028,6 +1028,19 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
 
     private DmaSimulation dma() {
         return backend.dmaSimulation().orElseGet(() -> abort(NO_DMA));
+    }
+
+    /**
+     * Arms a fault, or skips the rule when the backend's FaultInjection cannot make that one (a backend whose kernel
+     * makes the failure gives only the errnos the kernel can, and refuses the others with
+     * {@link UnsupportedOperationException}).
+     */
+    private static void inject(FaultInjection faults, BackendOp op, int nth, Errno errno) {
+        try {
+            faults.failNth(op, nth, errno);
+        } catch (UnsupportedOperationException e) {
+            abort("the backend's FaultInjection cannot make " + op + " fail with " + errno + ": " + e.getMessage());
+        }
     }
 
     private FaultInjection faults() {
