@@ -12,18 +12,34 @@ import java.util.Objects;
 public record Availability(boolean available, String reason) {
     private static final Availability AVAILABLE = new Availability(true, null);
 
+    /**
+     * An availability; an unavailable one must say why.
+     *
+     * @param available whether {@link IommufdBackendProvider#open} can succeed
+     * @param reason    why not, null when available
+     * @throws NullPointerException when unavailable without a reason
+     */
     public Availability {
         if (!available) {
             Objects.requireNonNull(reason, "an unavailable backend must say why");
         }
     }
 
-    /** Available. */
+    /**
+     * Available.
+     *
+     * @return the availability of a backend that can be opened
+     */
     public static Availability yes() {
         return AVAILABLE;
     }
 
-    /** Unavailable, because of {@code reason}. */
+    /**
+     * Unavailable.
+     *
+     * @param reason why, and what to do about it
+     * @return the availability
+     */
     public static Availability no(String reason) {
         return new Availability(false, reason);
     }

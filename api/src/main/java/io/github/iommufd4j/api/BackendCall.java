@@ -22,16 +22,32 @@ import java.util.StringJoiner;
  */
 public record BackendCall(BackendOp op, Map<String, Object> args, FlagSet<HwptAllocFlag> flags, Errno result) {
 
+    /**
+     * A call; the arguments are copied.
+     *
+     * @param op     the operation
+     * @param args   its arguments, then its outputs on success
+     * @param flags  the allocation flags of a {@code HWPT_ALLOC}, else null
+     * @param result null when the call succeeded, else its errno
+     */
     public BackendCall {
         args = Collections.unmodifiableMap(new LinkedHashMap<>(args));
     }
 
-    /** Whether the call succeeded. */
+    /**
+     * Whether the call succeeded.
+     *
+     * @return true when {@link #result()} is null
+     */
     public boolean ok() {
         return result == null;
     }
 
-    /** The arguments (not the outputs) as in messages: {@code "devId 3, ptId 1"}, plus the flags of an allocation. */
+    /**
+     * The arguments (not the outputs) as in messages, plus the flags of an allocation.
+     *
+     * @return {@code "devId 3, ptId 1, [DIRTY_TRACKING]"}
+     */
     public String arguments() {
         StringJoiner j = new StringJoiner(", ");
         args.forEach((k, v) -> {

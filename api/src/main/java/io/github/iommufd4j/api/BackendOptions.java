@@ -18,19 +18,34 @@ public final class BackendOptions {
         this.values = values;
     }
 
-    /** No options. */
+    /**
+     * No options.
+     *
+     * @return the empty options
+     */
     public static BackendOptions empty() {
         return EMPTY;
     }
 
-    /** These options (copied, in order). */
+    /**
+     * These options (copied, in order).
+     *
+     * @param values keys and values, none null
+     * @return the options
+     */
     public static BackendOptions of(Map<String, String> values) {
         Map<String, String> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value of " + k)));
         return new BackendOptions(Collections.unmodifiableMap(copy));
     }
 
-    /** Parses {@code key=value} strings. */
+    /**
+     * Parses {@code key=value} strings.
+     *
+     * @param pairs the strings; a value may contain {@code =}
+     * @return the options
+     * @throws IllegalArgumentException for a string without a key before {@code =}
+     */
     public static BackendOptions parse(Iterable<String> pairs) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String p : pairs) {
@@ -43,12 +58,22 @@ public final class BackendOptions {
         return of(m);
     }
 
-    /** The value of {@code key}, or {@code defaultValue}. */
+    /**
+     * One option.
+     *
+     * @param key          the key
+     * @param defaultValue what to return when the key is absent
+     * @return the value of {@code key}, or {@code defaultValue}
+     */
     public String get(String key, String defaultValue) {
         return values.getOrDefault(key, defaultValue);
     }
 
-    /** All options. */
+    /**
+     * All options.
+     *
+     * @return keys and values in order, unmodifiable
+     */
     public Map<String, String> asMap() {
         return values;
     }

@@ -2,6 +2,10 @@ package io.github.iommufd4j.api;
 
 /** An enum constant that stands for one bit of a kernel flags word. */
 public interface BitFlag {
-    /** The single bit this constant stands for, as the kernel defines it. */
+    /**
+     * The bit.
+     *
+     * @return the single bit this constant stands for, as the kernel defines it
+     */
     long bit();
 }

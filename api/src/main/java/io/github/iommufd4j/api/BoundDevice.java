@@ -13,6 +13,17 @@ import java.util.Objects;
  * @param group         the device's IOMMU group, where known (null otherwise)
  */
 public record BoundDevice(int devId, String name, boolean mdev, DeviceFeatures features, String iommuInstance, String group) {
+    /**
+     * A bound device.
+     *
+     * @param devId         the device object id
+     * @param name          a name for messages
+     * @param mdev          a mediated device
+     * @param features      migration and VF dirty tracking support
+     * @param iommuInstance the IOMMU instance, or null
+     * @param group         the IOMMU group, or null
+     * @throws NullPointerException when name or features is null
+     */
     public BoundDevice {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(features, "features");

@@ -16,7 +16,11 @@ public final class DirtyBitmap {
     private final long bitCount;
     private final long[] words;
 
-    /** A zeroed bitmap of {@code bitCount} bits. */
+    /**
+     * A zeroed bitmap.
+     *
+     * @param bitCount its number of bits
+     */
     public DirtyBitmap(long bitCount) {
         if (bitCount < 0) {
             throw new IllegalArgumentException("bitmap bit count " + bitCount + " is negative");
@@ -33,6 +37,9 @@ public final class DirtyBitmap {
     /**
      * The number of pages in {@code length} bytes at {@code pageSize}: {@code ceil(length / pageSize)}.
      *
+     * @param length   bytes
+     * @param pageSize the page size, a power of two
+     * @return the number of pages
      * @throws IllegalArgumentException for a negative length or a page size that is not a positive power of two
      */
     public static long pageCount(long length, long pageSize) {
@@ -45,12 +52,24 @@ public final class DirtyBitmap {
         return length / pageSize + (length % pageSize != 0 ? 1 : 0);
     }
 
-    /** The bitmap buffer size QEMU allocates (Q-DT-3): {@code ceil(ceil(length / pageSize) / 64) * 8} bytes. */
+    /**
+     * The bitmap buffer size QEMU allocates (Q-DT-3).
+     *
+     * @param length   bytes covered
+     * @param pageSize the page size, a power of two
+     * @return {@code ceil(ceil(length / pageSize) / 64) * 8} bytes
+     */
     public static long byteSize(long length, long pageSize) {
         return ((pageCount(length, pageSize) + 63) >>> 6) * 8;
     }
 
-    /** A zeroed bitmap with one bit per page of {@code length} bytes at {@code pageSize}. */
+    /**
+     * A zeroed bitmap with one bit per page.
+     *
+     * @param length   bytes covered
+     * @param pageSize the page size, a power of two
+     * @return the bitmap
+     */
     public static DirtyBitmap forRange(long length, long pageSize) {
         return new DirtyBitmap(pageCount(length, pageSize));
     }
@@ -62,7 +81,10 @@ public final class DirtyBitmap {
      * writes for that range, which is what a native buffer for the call must hold. A page size of 0 passes with
      * 0 words: the kernel answers it with EINVAL (K-GDB-4), so no caller refuses it first.
      *
-     * @param call what is being asked, for the message ({@code "GET_DIRTY_BITMAP(hwpt 5, ...)"}); may be empty
+     * @param call     what is being asked, for the message ({@code "GET_DIRTY_BITMAP(hwpt 5, ...)"}); may be empty
+     * @param length   the range's length in bytes, unsigned
+     * @param pageSize the page size, unsigned
+     * @return the number of 64-bit words the kernel writes for the range
      * @throws IllegalArgumentException when the range has more pages than this bitmap has bits, or needs more
      *                                  than the {@link #MAX_WORDS} words any bitmap can hold
      */
@@ -85,22 +107,40 @@ public final class DirtyBitmap {
         return words;
     }
 
-    /** Number of bits. */
+    /**
+     * Its size.
+     *
+     * @return the number of bits
+     */
     public long bitCount() {
         return bitCount;
     }
 
-    /** Number of 64-bit words. */
+    /**
+     * Its size in words.
+     *
+     * @return the number of 64-bit words
+     */
     public int wordCount() {
         return words.length;
     }
 
-    /** Word {@code index}. */
+    /**
+     * One word.
+     *
+     * @param index the word's index
+     * @return word {@code index} (bit i of the bitmap is bit {@code i % 64} of word {@code i / 64})
+     */
     public long word(int index) {
         return words[index];
     }
 
-    /** ORs {@code value} into word {@code index}; bits past {@link #bitCount()} are dropped. */
+    /**
+     * ORs bits into a word; bits past {@link #bitCount()} are dropped.
+     *
+     * @param index the word's index
+     * @param value the bits
+     */
     public void orWord(int index, long value) {
         words[index] |= value & validMask(index);
     }
@@ -111,19 +151,33 @@ public final class DirtyBitmap {
         return remaining >= 64 ? -1L : (1L << remaining) - 1;
     }
 
-    /** Sets bit {@code i}. */
+    /**
+     * Sets a bit.
+     *
+     * @param i the bit
+     */
     public void set(long i) {
         check(i);
         words[(int) (i >>> 6)] |= 1L << (i & 63);
     }
 
-    /** Whether bit {@code i} is set. */
+    /**
+     * Reads a bit.
+     *
+     * @param i the bit
+     * @return whether bit {@code i} is set
+     */
     public boolean get(long i) {
         check(i);
         return (words[(int) (i >>> 6)] & (1L << (i & 63))) != 0;
     }
 
-    /** Sets bits {@code [from, from + count)}. */
+    /**
+     * Sets bits {@code [from, from + count)}.
+     *
+     * @param from  the first bit
+     * @param count how many bits
+     */
     public void setRange(long from, long count) {
         if (count == 0) {
             return;
@@ -155,7 +209,11 @@ public final class DirtyBitmap {
         Arrays.fill(words, 0L);
     }
 
-    /** ORs {@code other} into this bitmap; both must have the same bit count. */
+    /**
+     * ORs another bitmap into this one.
+     *
+     * @param other a bitmap of the same bit count
+     */
     public void or(DirtyBitmap other) {
         if (other.bitCount != bitCount) {
             throw new IllegalArgumentException("cannot OR a bitmap of " + other.bitCount + " bits into one of " + bitCount);
@@ -167,7 +225,11 @@ public final class DirtyBitmap {
         }
     }
 
-    /** Number of set bits. */
+    /**
+     * Counts the set bits.
+     *
+     * @return the number of set bits
+     */
     public long cardinality() {
         long n = 0;
         for (long w : words) {
@@ -176,7 +238,11 @@ public final class DirtyBitmap {
         return n;
     }
 
-    /** Whether no bit is set. */
+    /**
+     * Whether no bit is set.
+     *
+     * @return true when no bit is set
+     */
     public boolean isEmpty() {
         for (long w : words) {
             if (w != 0) {
@@ -186,7 +252,12 @@ public final class DirtyBitmap {
         return true;
     }
 
-    /** The first set bit at or after {@code from}, or -1. */
+    /**
+     * Finds a set bit.
+     *
+     * @param from where to start
+     * @return the first set bit at or after {@code from}, or -1
+     */
     public long nextSetBit(long from) {
         if (from < 0) {
             from = 0;
@@ -208,7 +279,12 @@ public final class DirtyBitmap {
         }
     }
 
-    /** The first clear bit at or after {@code from}, or {@link #bitCount()}. */
+    /**
+     * Finds a clear bit.
+     *
+     * @param from where to start
+     * @return the first clear bit at or after {@code from}, or {@link #bitCount()}
+     */
     public long nextClearBit(long from) {
         if (from < 0) {
             from = 0;
@@ -229,7 +305,11 @@ public final class DirtyBitmap {
         }
     }
 
-    /** Calls {@code action} with each set bit, in increasing order. */
+    /**
+     * Visits the set bits, in increasing order.
+     *
+     * @param action called with each set bit
+     */
     public void forEachSetBit(LongConsumer action) {
         for (int wi = 0; wi < words.length; wi++) {
             long w = words[wi];
@@ -243,11 +323,20 @@ public final class DirtyBitmap {
     /** A run of consecutive set bits. */
     @FunctionalInterface
     public interface RunConsumer {
-        /** Bits {@code [first, first + count)} are set, and the bits around them are not. */
+        /**
+         * Bits {@code [first, first + count)} are set, and the bits around them are not.
+         *
+         * @param first the run's first bit
+         * @param count its length
+         */
         void accept(long first, long count);
     }
 
-    /** Calls {@code action} with each maximal run of set bits, in increasing order. */
+    /**
+     * Visits the maximal runs of set bits, in increasing order.
+     *
+     * @param action called with each run
+     */
     public void forEachRun(RunConsumer action) {
         long start = nextSetBit(0);
         while (start >= 0) {

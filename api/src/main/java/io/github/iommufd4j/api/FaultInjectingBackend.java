@@ -46,7 +46,11 @@ public final class FaultInjectingBackend extends ForwardingIommufdBackend implem
     private final List<Pending> pending = new ArrayList<>();
     private boolean closed;
 
-    /** Fault injection in front of {@code delegate}, with no fault pending and no call counted. */
+    /**
+     * Fault injection in front of {@code delegate}, with no fault pending and no call counted.
+     *
+     * @param delegate the backend calls go to when no fault fires
+     */
     public FaultInjectingBackend(IommufdBackend delegate) {
         super(delegate);
     }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An immutable set of kernel flag bits of one enum type. {@link #contains(BitFlag)} is one AND on a
+ * An immutable set of kernel flag bits of one enum type. {@link #contains(Enum)} is one AND on a
  * {@code long}: no allocation, no iteration. Bits the enum does not name are kept in {@link #bits()} so a
  * value read from a newer kernel survives a round trip.
  *
@@ -21,17 +21,37 @@ public final class FlagSet<E extends Enum<E> & BitFlag> {
         this.bits = bits;
     }
 
-    /** The set with exactly these raw bits (unknown bits kept). */
+    /**
+     * The set with exactly these raw bits (unknown bits kept).
+     *
+     * @param <E>  the flag enum
+     * @param type the flag enum's class
+     * @param bits the raw bits
+     * @return the set
+     */
     public static <E extends Enum<E> & BitFlag> FlagSet<E> ofBits(Class<E> type, long bits) {
         return new FlagSet<>(Objects.requireNonNull(type, "type"), bits);
     }
 
-    /** The empty set. */
+    /**
+     * The empty set.
+     *
+     * @param <E>  the flag enum
+     * @param type the flag enum's class
+     * @return the set with no bit
+     */
     public static <E extends Enum<E> & BitFlag> FlagSet<E> none(Class<E> type) {
         return ofBits(type, 0);
     }
 
-    /** The set of these flags. */
+    /**
+     * The set of these flags.
+     *
+     * @param <E>   the flag enum
+     * @param type  the flag enum's class
+     * @param flags the flags
+     * @return the set
+     */
     @SafeVarargs
     public static <E extends Enum<E> & BitFlag> FlagSet<E> of(Class<E> type, E... flags) {
         long bits = 0;
@@ -41,27 +61,49 @@ public final class FlagSet<E extends Enum<E> & BitFlag> {
         return ofBits(type, bits);
     }
 
-    /** Whether {@code flag} is set. */
+    /**
+     * Whether a flag is set: one AND.
+     *
+     * @param flag the flag
+     * @return whether its bit is set
+     */
     public boolean contains(E flag) {
         return (bits & flag.bit()) != 0;
     }
 
-    /** Whether no bit is set. */
+    /**
+     * Whether no bit is set.
+     *
+     * @return true when the bits are 0
+     */
     public boolean isEmpty() {
         return bits == 0;
     }
 
-    /** This set plus {@code flag}. */
+    /**
+     * This set plus a flag.
+     *
+     * @param flag the flag to add
+     * @return a new set
+     */
     public FlagSet<E> with(E flag) {
         return new FlagSet<>(type, bits | flag.bit());
     }
 
-    /** The raw bits, as the kernel sees them. */
+    /**
+     * The raw bits.
+     *
+     * @return the bits, as the kernel sees them
+     */
     public long bits() {
         return bits;
     }
 
-    /** The bits that no constant of the enum names. */
+    /**
+     * The bits that no constant of the enum names.
+     *
+     * @return those bits (0 when every bit is named)
+     */
     public long unknownBits() {
         long known = 0;
         for (E e : type.getEnumConstants()) {
@@ -70,7 +112,11 @@ public final class FlagSet<E extends Enum<E> & BitFlag> {
         return bits & ~known;
     }
 
-    /** The named flags that are set, in bit order. */
+    /**
+     * The named flags that are set, in bit order.
+     *
+     * @return an unmodifiable list
+     */
     public List<E> toList() {
         List<E> out = new ArrayList<>();
         for (E e : type.getEnumConstants()) {

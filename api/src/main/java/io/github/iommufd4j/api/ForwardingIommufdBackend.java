@@ -11,11 +11,20 @@ import java.util.Optional;
 public abstract class ForwardingIommufdBackend implements IommufdBackend {
     private final IommufdBackend delegate;
 
+    /**
+     * A decorator of {@code delegate}.
+     *
+     * @param delegate the backend every call goes to
+     */
     protected ForwardingIommufdBackend(IommufdBackend delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
 
-    /** The backend calls go to. */
+    /**
+     * The backend calls go to.
+     *
+     * @return the delegate
+     */
     public IommufdBackend delegate() {
         return delegate;
     }

@@ -14,23 +14,43 @@ import java.util.Objects;
  */
 public record HostIommuDevice(String deviceName, int hwInfoTypeCode, FlagSet<HwCap> capabilities, byte[] vendorData) {
 
+    /**
+     * The hw info of one device; the driver data is copied.
+     *
+     * @param deviceName     the name of the device it was read through
+     * @param hwInfoTypeCode {@code out_data_type}, raw
+     * @param capabilities   {@code out_capabilities}
+     * @param vendorData     the driver data, or null for none
+     */
     public HostIommuDevice {
         Objects.requireNonNull(deviceName, "deviceName");
         Objects.requireNonNull(capabilities, "capabilities");
         vendorData = vendorData == null ? new byte[0] : vendorData.clone();
     }
 
-    /** The IOMMU family. */
+    /**
+     * The IOMMU family.
+     *
+     * @return the type named by {@link #hwInfoTypeCode()}, or {@link HwInfoType#UNKNOWN}
+     */
     public HwInfoType hwInfoType() {
         return HwInfoType.ofCode(hwInfoTypeCode);
     }
 
-    /** Whether the IOMMU reports {@code IOMMU_HW_CAP_DIRTY_TRACKING}. */
+    /**
+     * Whether the IOMMU can track dirty pages.
+     *
+     * @return whether it reports {@code IOMMU_HW_CAP_DIRTY_TRACKING}
+     */
     public boolean supportsDirtyTracking() {
         return capabilities.contains(HwCap.DIRTY_TRACKING);
     }
 
-    /** A copy of the driver data. */
+    /**
+     * The driver data.
+     *
+     * @return a copy
+     */
     @Override
     public byte[] vendorData() {
         return vendorData.clone();

@@ -22,7 +22,12 @@ public enum HwCap implements BitFlag {
         return bit;
     }
 
-    /** A set of capabilities. */
+    /**
+     * A set of capabilities.
+     *
+     * @param caps the capabilities
+     * @return the set
+     */
     public static FlagSet<HwCap> setOf(HwCap... caps) {
         return FlagSet.of(HwCap.class, caps);
     }

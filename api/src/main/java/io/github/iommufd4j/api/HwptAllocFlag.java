@@ -22,12 +22,21 @@ public enum HwptAllocFlag implements BitFlag {
         return bit;
     }
 
-    /** The empty set of allocation flags. */
+    /**
+     * No allocation flags.
+     *
+     * @return the empty set
+     */
     public static FlagSet<HwptAllocFlag> none() {
         return FlagSet.none(HwptAllocFlag.class);
     }
 
-    /** A set of allocation flags. */
+    /**
+     * A set of allocation flags.
+     *
+     * @param flags the flags
+     * @return the set
+     */
     public static FlagSet<HwptAllocFlag> setOf(HwptAllocFlag... flags) {
         return FlagSet.of(HwptAllocFlag.class, flags);
     }

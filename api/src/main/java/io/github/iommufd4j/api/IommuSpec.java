@@ -20,6 +20,18 @@ public record IommuSpec(String id, String family, boolean dirtyTracking, boolean
     /** The IOPTE size of {@link #of}: the host page of x86-64 and most arm64 hosts. */
     public static final long HOST_PAGE_SIZE = 4096;
 
+    /**
+     * An IOMMU instance.
+     *
+     * @param id            unique name of the instance
+     * @param family        its family
+     * @param dirtyTracking reports dirty tracking
+     * @param nestParent    accepts NEST_PARENT
+     * @param apertureStart first IOVA the IOMMU translates
+     * @param apertureLast  last IOVA the IOMMU translates
+     * @param iopteSize     smallest page the IOMMU maps, a power of two
+     * @throws IllegalArgumentException for an IOPTE size that is not a power of two or an empty aperture
+     */
     public IommuSpec {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(family, "family");
@@ -34,6 +46,12 @@ public record IommuSpec(String id, String family, boolean dirtyTracking, boolean
     /**
      * An IOMMU that translates the whole 64-bit space with host-page IOPTEs. A backend whose devices sit behind a
      * fixed geometry (the kernel's selftest mock) says so through {@link DeviceProvisioning#iommu}.
+     *
+     * @param id            unique name of the instance
+     * @param family        its family
+     * @param dirtyTracking reports dirty tracking
+     * @param nestParent    accepts NEST_PARENT
+     * @return the spec
      */
     public static IommuSpec of(String id, String family, boolean dirtyTracking, boolean nestParent) {
         return new IommuSpec(id, family, dirtyTracking, nestParent, 0, LAST_IOVA, HOST_PAGE_SIZE);

@@ -11,7 +11,11 @@ public final class IommufdBackends {
     private IommufdBackends() {
     }
 
-    /** Every provider on the class path, sorted by name. */
+    /**
+     * Every provider on the class path (the thread's context class loader, as {@link ServiceLoader} looks).
+     *
+     * @return the providers, sorted by name
+     */
     public static List<IommufdBackendProvider> providers() {
         List<IommufdBackendProvider> list = new ArrayList<>();
         ServiceLoader.load(IommufdBackendProvider.class).forEach(list::add);
@@ -22,6 +26,8 @@ public final class IommufdBackends {
     /**
      * The provider called {@code name}.
      *
+     * @param name the provider's name
+     * @return the provider
      * @throws IllegalArgumentException naming the providers that exist when none has that name
      */
     public static IommufdBackendProvider provider(String name) {

@@ -9,12 +9,22 @@ import java.util.Objects;
 public class IommufdException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** @serial the operation */
     private final BackendOp op;
+    /** @serial its arguments as formatted */
     private final String arguments;
+    /** @serial the errno */
     private final Errno errno;
+    /** @serial the raw errno number */
     private final int errnoNumber;
 
-    /** A failure of {@code op} called with {@code arguments} (already formatted, e.g. {@code "dev 3, ioas 1"}). */
+    /**
+     * A failure of a call.
+     *
+     * @param op        the operation
+     * @param arguments its arguments, already formatted ({@code "dev 3, ioas 1"})
+     * @param errno     the errno
+     */
     public IommufdException(BackendOp op, String arguments, Errno errno) {
         this(op, arguments, errno, errno.number(), null);
     }
@@ -22,6 +32,12 @@ public class IommufdException extends RuntimeException {
     /**
      * A failure with a raw errno number (kept when {@link Errno} does not list it) and an optional hint
      * saying what it means or what to do.
+     *
+     * @param op          the operation
+     * @param arguments   its arguments, already formatted
+     * @param errno       the errno ({@link Errno#UNKNOWN} when not listed)
+     * @param errnoNumber the raw number
+     * @param hint        what it means or what to do, or null
      */
     public IommufdException(BackendOp op, String arguments, Errno errno, int errnoNumber, String hint) {
         super(format(op, arguments, errno, errnoNumber, hint));
@@ -37,22 +53,38 @@ public class IommufdException extends RuntimeException {
         return hint == null || hint.isEmpty() ? s : s + " - " + hint;
     }
 
-    /** The operation that failed. */
+    /**
+     * The operation that failed.
+     *
+     * @return the operation
+     */
     public BackendOp op() {
         return op;
     }
 
-    /** Its arguments as formatted in the message. */
+    /**
+     * Its arguments.
+     *
+     * @return the arguments as formatted in the message
+     */
     public String arguments() {
         return arguments;
     }
 
-    /** The errno. */
+    /**
+     * The errno.
+     *
+     * @return the errno, {@link Errno#UNKNOWN} when not listed
+     */
     public Errno errno() {
         return errno;
     }
 
-    /** The raw errno number. */
+    /**
+     * The raw errno number.
+     *
+     * @return the number
+     */
     public int errnoNumber() {
         return errnoNumber;
     }

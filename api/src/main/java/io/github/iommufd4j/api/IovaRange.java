@@ -7,6 +7,13 @@ package io.github.iommufd4j.api;
  * @param length length in bytes (unsigned, non-zero)
  */
 public record IovaRange(long iova, long length) {
+    /**
+     * A range.
+     *
+     * @param iova   start (unsigned)
+     * @param length length in bytes (unsigned, non-zero)
+     * @throws IllegalArgumentException for length 0 or a range past 2^64
+     */
     public IovaRange {
         if (length == 0) {
             throw new IllegalArgumentException("IOVA range at 0x" + Long.toHexString(iova) + " has length 0");
@@ -17,12 +24,21 @@ public record IovaRange(long iova, long length) {
         }
     }
 
-    /** The last byte's address. */
+    /**
+     * The last byte's address.
+     *
+     * @return {@code iova + length - 1}
+     */
     public long last() {
         return iova + length - 1;
     }
 
-    /** The addresses both ranges hold, or null when they do not meet. */
+    /**
+     * The addresses both ranges hold.
+     *
+     * @param other another range
+     * @return the intersection, or null when they do not meet
+     */
     public IovaRange intersection(IovaRange other) {
         long start = Long.compareUnsigned(iova, other.iova) >= 0 ? iova : other.iova;
         long last = Long.compareUnsigned(last(), other.last()) <= 0 ? last() : other.last();

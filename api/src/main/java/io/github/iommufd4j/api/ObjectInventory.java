@@ -7,6 +7,8 @@ public interface ObjectInventory {
     /**
      * Objects alive now, by id: IOASes, HWPTs the caller allocated, bound devices. Auto domains the kernel
      * made for an attach to an IOAS are listed as HWPTs while they live.
+     *
+     * @return the live objects, by id
      */
     List<BackendObject> liveObjects();
 }

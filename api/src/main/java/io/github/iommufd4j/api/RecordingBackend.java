@@ -24,11 +24,20 @@ import java.util.function.Supplier;
 public final class RecordingBackend extends ForwardingIommufdBackend {
     private final List<BackendCall> calls = new ArrayList<>();
 
+    /**
+     * A recorder of {@code delegate}'s calls.
+     *
+     * @param delegate the backend calls go to
+     */
     public RecordingBackend(IommufdBackend delegate) {
         super(delegate);
     }
 
-    /** The calls recorded since the last drain, and forgets them. */
+    /**
+     * The calls recorded since the last drain; forgets them.
+     *
+     * @return the calls, in order
+     */
     public synchronized List<BackendCall> drain() {
         List<BackendCall> out = List.copyOf(calls);
         calls.clear();

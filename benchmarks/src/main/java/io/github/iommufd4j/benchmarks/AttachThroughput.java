@@ -4,16 +4,16 @@ import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DeviceSpec;
-import io.github.iommufd4j.api.FaultInjection;
-import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.core.DeviceConfig;
 import io.github.iommufd4j.core.Profile;
 import io.github.iommufd4j.core.Snapshots;
 import io.github.iommufd4j.core.VfioIommufd;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,8 +31,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * How fast core's {@link VfioIommufd} assigns and unassigns one device (Q-ATT-1 to Q-ATT-3, Q-DET-1) on the
- * mock backend, as a function of how many HWPTs in the container the device cannot join.
+ * How fast core's {@link VfioIommufd} assigns and unassigns one device (Q-ATT-1 to Q-ATT-3, Q-DET-1) on a
+ * backend, as a function of how many HWPTs in the container the device cannot join.
+ *
+ * <p>The backend is chosen as the TCK chooses one: a provider name ({@link #backend}, found with
+ * {@link IommufdBackends}) and {@code key=value} options ({@link #backendOptions}), here separated by {@code ;}
+ * because JMH splits a {@code -p} value at commas: {@code -p backend=linux -p backendOptions=source=selftest}.
+ * The backend must make devices ({@code DeviceProvisioning}); a backend that cannot make what a parameter needs
+ * (the selftest mock has one IOMMU family, so no incompatible HWPT) fails that parameter's setup saying so.
  *
  * <p>Setup: {@code incompatibleHwpts} devices, each behind an IOMMU of its own family, are attached first; they
  * share one container and each gets a HWPT of its own (an attach across families is EINVAL in the mock). The
@@ -62,7 +68,18 @@ public class AttachThroughput {
     @Param({"qemu-9.1", "qemu-9.1+probe-cache", "safe"})
     public String profile;
 
-    private IommufdBackend mock;
+    /** The backend provider's name, as for the TCK ({@code -Diommufd4j.backend}). */
+    @Param({"mock"})
+    public String backend;
+
+    /**
+     * The backend's options: {@code key=value} pairs separated by {@code ;} (JMH splits {@code -p} values at
+     * commas), e.g. {@code source=selftest}. Empty: none.
+     */
+    @Param({""})
+    public String backendOptions;
+
+    private IommufdBackend opened;
     private CountingBackend counting;
     private VfioIommufd vmm;
     private final DeviceConfig measured = DeviceConfig.of(MEASURED);
@@ -83,33 +100,57 @@ public class AttachThroughput {
         }
     }
 
+    /** Options from {@code key=value;key=value} (blank: none). */
+    static BackendOptions parseOptions(String text) {
+        if (text == null || text.isBlank()) {
+            return BackendOptions.empty();
+        }
+        return BackendOptions.parse(Arrays.stream(text.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList());
+    }
+
     @Setup(Level.Trial)
     public void setUp() {
-        mock = IommufdBackends.provider("mock").open(BackendOptions.empty());
-        DeviceProvisioning devices = mock.provisioning()
-                .orElseThrow(() -> new IllegalStateException("the mock backend cannot make devices"));
-        counting = new CountingBackend(mock);
+        opened = IommufdBackends.provider(backend).open(parseOptions(backendOptions));
+        DeviceProvisioning devices = opened.provisioning().orElseThrow(() -> new IllegalStateException(
+                "backend " + backend + " (" + backendOptions + ") cannot make devices: AttachThroughput needs DeviceProvisioning"));
+        counting = new CountingBackend(opened);
         vmm = new VfioIommufd(counting, Profile.named(profile), 4096);
         for (int i = 0; i < incompatibleHwpts; i++) {
             String name = "other-" + i;
-            devices.createDevice(DeviceSpec.plain(name, IommuSpec.of("iommu-" + i, "family-" + i, true, false)));
+            make(devices, DeviceSpec.plain(name, devices.iommu("iommu-" + i, "family-" + i, true, true)));
             vmm.attach(DeviceConfig.of(name));
         }
-        devices.createDevice(DeviceSpec.plain(MEASURED, IommuSpec.of("iommu-measured", "family-measured", true, false)));
+        make(devices, DeviceSpec.plain(MEASURED, devices.iommu("iommu-measured", "family-measured", true, true)));
         checkTopology();
         // The first cycle fills the probe cache (when the profile has one); the second is the steady state.
         cycle();
-        Map<BackendOp, Long> before = callCounts();
+        Optional<Map<BackendOp, Long>> before = callCounts();
+        Map<BackendOp, Long> counted = counting.perOp();
         long countedBefore = counting.calls;
         cycle();
-        Map<BackendOp, Long> perCycle = delta(before, callCounts());
+        Map<BackendOp, Long> perCycle = delta(counted, counting.perOp());
         long total = perCycle.values().stream().mapToLong(Long::longValue).sum();
         if (total != counting.calls - countedBefore) {
-            throw new IllegalStateException("the counting decorator saw " + (counting.calls - countedBefore)
-                    + " calls in one cycle, the mock counted " + total + " " + perCycle);
+            throw new IllegalStateException("the counting decorator's total " + (counting.calls - countedBefore)
+                    + " and its calls per operation " + perCycle + " disagree");
         }
-        System.out.println("\n[AttachThroughput] incompatibleHwpts=" + incompatibleHwpts + " profile=" + profile
-                + ": " + total + " backend calls per steady-state attach+detach cycle " + perCycle);
+        // Where the backend counts calls itself (FaultInjection), it must have seen the same.
+        Optional<Map<BackendOp, Long>> own = before.flatMap(b -> callCounts().map(a -> delta(b, a)));
+        own.filter(o -> !o.equals(perCycle)).ifPresent(o -> {
+            throw new IllegalStateException("the counting decorator saw " + perCycle + " in one cycle, the backend counted " + o);
+        });
+        System.out.println("\n[AttachThroughput] backend=" + backend + " (" + backendOptions + ") incompatibleHwpts="
+                + incompatibleHwpts + " profile=" + profile + ": " + total + " backend calls per steady-state attach+detach cycle "
+                + perCycle + (own.isPresent() ? " (the backend's own count agrees)" : ""));
+    }
+
+    private void make(DeviceProvisioning devices, DeviceSpec spec) {
+        Optional<String> why = devices.cannotCreate(spec);
+        if (why.isPresent()) {
+            throw new IllegalStateException("backend " + backend + " (" + backendOptions + ") cannot make device " + spec.name()
+                    + " for incompatibleHwpts=" + incompatibleHwpts + ": " + why.get());
+        }
+        devices.createDevice(spec);
     }
 
     /** The setup must have made one container with exactly {@code incompatibleHwpts} HWPTs, one per family. */
@@ -131,10 +172,9 @@ public class AttachThroughput {
         return devId;
     }
 
-    private Map<BackendOp, Long> callCounts() {
-        FaultInjection f = mock.faultInjection()
-                .orElseThrow(() -> new IllegalStateException("the mock backend does not count calls"));
-        return new EnumMap<>(f.callCounts());
+    /** The backend's own call counts, where it keeps them. */
+    private Optional<Map<BackendOp, Long>> callCounts() {
+        return opened.faultInjection().map(f -> new EnumMap<>(f.callCounts()));
     }
 
     private static Map<BackendOp, Long> delta(Map<BackendOp, Long> before, Map<BackendOp, Long> after) {
@@ -150,7 +190,10 @@ public class AttachThroughput {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        mock.close();
+        if (vmm != null) {
+            vmm.attachedDeviceNames().forEach(vmm::detach);
+        }
+        opened.close();
     }
 
     /** One attach of the measured device and its detach; returns the device id it was bound as. */

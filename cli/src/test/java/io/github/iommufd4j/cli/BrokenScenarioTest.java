@@ -16,13 +16,13 @@ class BrokenScenarioTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
-            unknown-key.yaml           | 7:5: devices[0].colour: unknown key; expected one of name, iommu, mdev, vfDirtyTracking, migration, p2p, enableMigration, deviceDirtyPageTracking, viommu
+            unknown-key.yaml           | 7:5: devices[0].colour: unknown key; expected one of name, iommu, mdev, vfDirtyTracking, migration, p2p, enableMigration, deviceDirtyPageTracking, viommu, viommuKind
             wrong-type.yaml            | 4:20: iommus[0].dirtyTracking: found the string 'yes'; expected true or false
             missing-version.yaml       | 1:1: version: missing required key; expected version: 1
             version-2.yaml             | 1:10: version: version 2 is not supported; expected 1
             dangling-iommu.yaml        | 9:14: devices[2].iommu: unknown IOMMU 'smmu9'; expected one of iommu0, iommu1
             not-page-multiple.yaml     | 4:31: memory[0].length: 0x1800 is not a multiple of pageSize 4096; expected a multiple of 0x1000
-            unknown-step.yaml          | 6:5: steps[1].atach: unknown step; expected one of attach, detach, startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault, migrate
+            unknown-step.yaml          | 6:5: steps[1].atach: unknown step; expected one of attach, detach, startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault, viommuMap, viommuUnmap, migrate
             two-keys-step.yaml         | 6:5: steps[0].detach: a second key in one step; expected exactly one key per step (write each step as its own list item)
             step-not-map.yaml          | 3:5: steps[0]: found the string 'startDirtyTracking'; expected a map with one key, the step (- attach: vf0)
             bad-fault-op.yaml          | 3:17: steps[0].fault.op: found the string 'HWPT_ALOC'; expected one of IOAS_ALLOC, IOAS_MAP, IOAS_UNMAP, DESTROY, BIND, UNBIND, GET_HW_INFO, HWPT_ALLOC, ATTACH, DETACH, SET_DIRTY_TRACKING, GET_DIRTY_BITMAP, DMA_LOGGING_START, DMA_LOGGING_STOP, DMA_LOGGING_REPORT
@@ -64,7 +64,8 @@ class BrokenScenarioTest {
                 DIR + "several-problems.yaml:10:5: devices[1].iommu: missing required key; expected the id of an IOMMU"
                         + " in iommus",
                 DIR + "several-problems.yaml:13:5: steps[1].atach: unknown step; expected one of attach, detach,"
-                        + " startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault, migrate",
+                        + " startDirtyTracking, stopDirtyTracking, dma, sync, map, unmap, fault, viommuMap, viommuUnmap,"
+                        + " migrate",
                 DIR + "several-problems.yaml:14:49: steps[2].dma.length: length 0 is not positive; expected a positive"
                         + " number of bytes",
                 DIR + "several-problems.yaml:15:17: steps[3].fault.op: found the string 'HWPT_ALOC'; expected one of"

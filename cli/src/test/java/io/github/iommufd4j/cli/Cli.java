@@ -13,7 +13,7 @@ final class Cli {
     }
 
     static Result run(String... args) {
-        return run(new CommandLine(new Main()), args);
+        return run(Main.commandLine(CommandLine.defaultFactory()), args);
     }
 
     /** Runs with {@code simulate} reporting through {@code runner} instead of core's simulator. */
@@ -26,7 +26,7 @@ final class Cli {
                 return cls == SimulateCommand.class ? (K) new SimulateCommand(runner) : defaults.create(cls);
             }
         };
-        return run(new CommandLine(new Main(), factory), args);
+        return run(Main.commandLine(factory), args);
     }
 
     private static Result run(CommandLine cl, String... args) {

@@ -17,7 +17,7 @@ class MainTest {
     private static final String LOSSY = "src/test/resources/valid/lossy.yml";
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "simulate", "backends", "probe"})
+    @ValueSource(strings = {"", "simulate", "backends", "probe", "tck", "new-backend"})
     void everyCommandHasHelpAndVersion(String command) {
         String[] help = command.isEmpty() ? new String[] {"--help"} : new String[] {command, "--help"};
         Cli.Result h = Cli.run(help);

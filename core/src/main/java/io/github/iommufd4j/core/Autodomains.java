@@ -3,6 +3,7 @@ package io.github.iommufd4j.core;
 import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.FlagSet;
+import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdException;
@@ -10,7 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * QEMU's {@code iommufd_cdev_autodomains_get} and {@code _put}: which HWPT a device joins, or which one is
- * allocated for it, and with which flags (Q-ATT-2 to Q-ATT-6); leaving a HWPT and freeing it (Q-DET-1).
+ * allocated for it, and with which flags (Q-ATT-2 to Q-ATT-6, Q-EV-2, Q-EV-3); leaving a HWPT and freeing it
+ * (Q-DET-1).
  */
 final class Autodomains {
     /** Q-ATT-3: the warning for a device on a non-dirty HWPT in a container that supports dirty pages. */
@@ -19,6 +21,9 @@ final class Autodomains {
     private final IommufdBackend backend;
     private final HwptPlacement placement;
     private final DirtyPagesUpkeep upkeep;
+    private final HostIommuRealize realize;
+    private final NestingParentRequest nesting;
+    private final ViommuModels viommus;
     private final Consumer<Diagnostic> diagnostics;
     private final Consumer<BackendObject> orphans;
 
@@ -27,6 +32,9 @@ final class Autodomains {
         this.backend = backend;
         this.placement = profile.hwptPlacement();
         this.upkeep = profile.dirtyPagesUpkeep();
+        this.realize = profile.hostIommuRealize();
+        this.nesting = profile.nestingParentRequest();
+        this.viommus = profile.viommuModels();
         this.diagnostics = diagnostics;
         this.orphans = orphans;
     }
@@ -66,10 +74,13 @@ final class Autodomains {
     /**
      * Q-ATT-3: allocate with DIRTY_TRACKING exactly when the IOMMU reports the capability, no retry without it;
      * attach; destroy the fresh HWPT if the attach fails; on success record, update {@code dirty_pages_supported}
-     * (QEMU ORs it: {@link DirtyPagesUpkeep}) and warn for a non-dirty device in a dirty-capable container.
+     * (QEMU ORs it: {@link DirtyPagesUpkeep}) and warn for a non-dirty device in a dirty-capable container. The
+     * capability comes from the realized host IOMMU device, or from a {@code GET_HW_INFO} made here (Q-EV-2,
+     * {@link HostIommuRealize}); NEST_PARENT joins the flags when the vIOMMU wants it (Q-EV-3,
+     * {@link NestingParentRequest}).
      */
     private void allocateHwpt(VfioDevice dev, Container c) {
-        FlagSet<HwptAllocFlag> flags = allocationFlags(dev);
+        FlagSet<HwptAllocFlag> flags = allocationFlags(dev, realize.capabilitiesForAllocation(backend, dev));
         int hwptId;
         try {
             hwptId = backend.hwptAlloc(dev.devId(), c.ioasId, flags);
@@ -100,7 +111,21 @@ final class Autodomains {
                 dev.name()));
     }
 
-    /** Q-ATT-3: DIRTY_TRACKING iff {@code caps.hw_caps} has IOMMU_HW_CAP_DIRTY_TRACKING; VF tracking is not considered. */
+    /**
+     * Q-ATT-3: DIRTY_TRACKING iff {@code caps.hw_caps} has IOMMU_HW_CAP_DIRTY_TRACKING; VF tracking is not considered.
+     * Q-EV-3: NEST_PARENT besides, when the {@link NestingParentRequest} asks the device's vIOMMU and it wants one
+     * (the DIRTY_TRACKING flag stays: an IOMMU that cannot do both refuses the allocation, and there is no retry).
+     */
+    private FlagSet<HwptAllocFlag> allocationFlags(VfioDevice dev, HostIommuDevice caps) {
+        FlagSet<HwptAllocFlag> flags = caps != null && caps.supportsDirtyTracking()
+                ? HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING) : HwptAllocFlag.none();
+        return nesting.requested(viommus, dev.config.viommuKind()) ? flags.with(HwptAllocFlag.NEST_PARENT) : flags;
+    }
+
+    /**
+     * Q-ATT-3's capability test on the realized host IOMMU device: the DIRTY_TRACKING a new HWPT for {@code dev}
+     * would get (what the placements that decide by capability ask before the search).
+     */
     static FlagSet<HwptAllocFlag> allocationFlags(VfioDevice dev) {
         return dev.hiod != null && dev.hiod.supportsDirtyTracking()
                 ? HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING)

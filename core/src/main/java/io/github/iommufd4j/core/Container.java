@@ -20,11 +20,17 @@ final class Container {
     final boolean forDirtyCapable;
     /** Whether the VMM's global dirty logging (log_global_start) is on for this container. */
     boolean loggingStarted;
+    /**
+     * Its address space is a vIOMMU's IOMMU memory region ({@link ViommuKind#INTEL_IOMMU}): the IOAS holds the guest's
+     * vIOMMU mappings, not guest RAM, and leaving it unmaps everything at once ({@link UnmapAll}).
+     */
+    final boolean translating;
 
-    Container(int ioasId, long sequence, AddressSpace space, boolean forDirtyCapable) {
+    Container(int ioasId, long sequence, AddressSpace space, boolean forDirtyCapable, boolean translating) {
         this.ioasId = ioasId;
         this.sequence = sequence;
         this.space = space;
         this.forDirtyCapable = forDirtyCapable;
+        this.translating = translating;
     }
 }

@@ -10,14 +10,27 @@ import java.util.Objects;
  * @param enableMigration         {@code enable-migration} (default auto)
  * @param deviceDirtyPageTracking {@code x-device-dirty-page-tracking} (default on)
  * @param viommu                  the device sits behind a vIOMMU: an address space of its own (Q-ATT-8)
+ * @param viommuKind              which vIOMMU: {@link ViommuKind#NONE} exactly when {@code viommu} is false,
+ *                                {@link ViommuKind#GENERIC} for a vIOMMU that asks nothing of VFIO
  */
 public record DeviceConfig(String name, String ref, OnOffAuto enableMigration, OnOffAuto deviceDirtyPageTracking,
-                           boolean viommu) {
+                           boolean viommu, ViommuKind viommuKind) {
     public DeviceConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(enableMigration, "enableMigration");
         Objects.requireNonNull(deviceDirtyPageTracking, "deviceDirtyPageTracking");
+        Objects.requireNonNull(viommuKind, "viommuKind");
+        if (viommu == (viommuKind == ViommuKind.NONE)) {
+            throw new IllegalArgumentException("device " + name + ": viommu " + viommu + " with vIOMMU kind " + viommuKind
+                    + "; a device behind a vIOMMU has a kind other than NONE, and only such a device has one");
+        }
+    }
+
+    /** A device behind no vIOMMU ({@code viommu} false), or behind a {@link ViommuKind#GENERIC} one. */
+    public DeviceConfig(String name, String ref, OnOffAuto enableMigration, OnOffAuto deviceDirtyPageTracking,
+                        boolean viommu) {
+        this(name, ref, enableMigration, deviceDirtyPageTracking, viommu, viommu ? ViommuKind.GENERIC : ViommuKind.NONE);
     }
 
     /** A device with QEMU's defaults: migration auto, device dirty tracking on, no vIOMMU; ref = name. */
@@ -25,8 +38,20 @@ public record DeviceConfig(String name, String ref, OnOffAuto enableMigration, O
         return new DeviceConfig(name, name, OnOffAuto.AUTO, OnOffAuto.ON, false);
     }
 
-    /** The address space the device's DMA goes through: the shared system one, or its own behind a vIOMMU. */
+    /** This device behind a vIOMMU of {@code kind} ({@link ViommuKind#NONE}: behind none). */
+    public DeviceConfig behind(ViommuKind kind) {
+        return new DeviceConfig(name, ref, enableMigration, deviceDirtyPageTracking, kind != ViommuKind.NONE, kind);
+    }
+
+    /**
+     * The address space the device's DMA goes through (Q-ATT-8): the shared system one; its own behind a vIOMMU; the
+     * one address space every device behind an accelerated arm-smmuv3 shares ({@code shared_as_sysmem}).
+     */
     String addressSpaceId() {
-        return viommu ? "viommu:" + name : AddressSpace.SYSTEM;
+        return switch (viommuKind) {
+            case NONE -> AddressSpace.SYSTEM;
+            case ARM_SMMUV3_ACCEL -> ViommuKind.SMMUV3_ACCEL_ADDRESS_SPACE;
+            default -> "viommu:" + name;
+        };
     }
 }

@@ -48,6 +48,22 @@ final class DirtyTracking {
         return true;
     }
 
+    /**
+     * QEMU's {@code vfio_container_dirty_tracking_is_started} (10.0 on): every device of the container runs DMA
+     * logging, or the container's {@code dirty_pages_started} (Q-EV-1) is set. Q-EV-5's unmap asks it.
+     */
+    static boolean trackingStarted(Container c, List<VfioDevice> devices) {
+        if (c.dirtyPagesStarted) {
+            return true;
+        }
+        for (VfioDevice d : devices) {
+            if (!d.dmaLoggingStarted) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The device supports VF DMA logging and {@code x-device-dirty-page-tracking} is not off. */
     static boolean canLog(VfioDevice d) {
         return d.vfDirtyPagesSupported && d.config.deviceDirtyPageTracking() != OnOffAuto.OFF;
@@ -71,9 +87,13 @@ final class DirtyTracking {
         }
     }
 
-    /** QEMU's {@code vfio_get_dirty_bitmap} for one range of one container, as the tracker choice queries it. */
-    Query query(Container c, List<VfioDevice> devices, IovaRange range) {
-        return tracker.query(this, c, devices, range);
+    /**
+     * QEMU's {@code vfio_container_query_dirty_bitmap} for one range of one container, as the tracker choice queries
+     * it; {@code noClear}: the HWPTs are read with {@code IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR} (the query before an
+     * unmap, Q-EV-5).
+     */
+    Query query(Container c, List<VfioDevice> devices, IovaRange range, boolean noClear) {
+        return tracker.query(this, c, devices, range, noClear);
     }
 
     /**
@@ -233,14 +253,17 @@ final class DirtyTracking {
         }
     }
 
-    /** Q-DT-3: one buffer, every dirty-tracking HWPT newest first, the first failure aborts. */
-    void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap) {
+    /**
+     * Q-DT-3: one buffer, every dirty-tracking HWPT newest first, the first failure aborts; {@code noClear} reads
+     * without clearing (Q-EV-5).
+     */
+    void queryHwpts(Container c, IovaRange range, DirtyBitmap bitmap, boolean noClear) {
         for (Hwpt h : c.hwpts) {
             if (!h.isDirtyTracking()) {
                 continue;
             }
             try {
-                backend.getDirtyBitmap(h.id, range.iova(), range.length(), pageSize, false, bitmap);
+                backend.getDirtyBitmap(h.id, range.iova(), range.length(), pageSize, noClear, bitmap);
             } catch (IommufdException e) {
                 throw VfioException.of("IOMMU_HWPT_GET_DIRTY_BITMAP (iova: 0x" + Long.toHexString(range.iova())
                         + " size: 0x" + Long.toHexString(range.length()) + ") failed", e);

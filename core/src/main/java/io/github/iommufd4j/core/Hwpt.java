@@ -3,9 +3,8 @@ package io.github.iommufd4j.core;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.BitSet;
 import java.util.List;
-import java.util.Set;
 
 /** QEMU's {@code VFIOIOASHwpt}: a HWPT QEMU allocated. Guarded by the {@link VfioIommufd} lock. */
 final class Hwpt {
@@ -13,8 +12,8 @@ final class Hwpt {
     /** {@code hwpt_flags}: the flags QEMU asked for (never read back from the kernel). */
     final FlagSet<HwptAllocFlag> flags;
     final List<VfioDevice> devices = new ArrayList<>();
-    /** Probe-cache keys of devices known to answer EINVAL on this HWPT (null until one does). */
-    private Set<String> incompatible;
+    /** Probe-cache keys ({@link VfioDevice#probeKey}) of devices known to answer EINVAL on this HWPT (null until one does). */
+    private BitSet incompatible;
 
     Hwpt(int id, FlagSet<HwptAllocFlag> flags) {
         this.id = id;
@@ -27,16 +26,16 @@ final class Hwpt {
     }
 
     /** {@link HwptPlacement#NEWEST_FIRST_PROBE_CACHE}: a device with this key answered EINVAL here (null: no key). */
-    boolean knownIncompatible(String probeKey) {
-        return probeKey != null && incompatible != null && incompatible.contains(probeKey);
+    boolean knownIncompatible(int probeKey) {
+        return probeKey >= 0 && incompatible != null && incompatible.get(probeKey);
     }
 
-    void rememberIncompatible(String probeKey) {
-        if (probeKey != null) {
+    void rememberIncompatible(int probeKey) {
+        if (probeKey >= 0) {
             if (incompatible == null) {
-                incompatible = new HashSet<>();
+                incompatible = new BitSet();
             }
-            incompatible.add(probeKey);
+            incompatible.set(probeKey);
         }
     }
 

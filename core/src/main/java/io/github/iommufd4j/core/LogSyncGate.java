@@ -28,15 +28,7 @@ public enum LogSyncGate {
     TRACKER_STARTED {
         @Override
         boolean syncs(Container c, List<VfioDevice> devices) {
-            if (c.dirtyPagesStarted) {
-                return true;
-            }
-            for (VfioDevice d : devices) {
-                if (!d.dmaLoggingStarted) {
-                    return false;
-                }
-            }
-            return true;
+            return DirtyTracking.trackingStarted(c, devices);
         }
     };
 

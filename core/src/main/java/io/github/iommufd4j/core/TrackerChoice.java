@@ -43,8 +43,12 @@ public abstract class TrackerChoice {
     /** {@code vfio_listener_log_global_stop} for one container. */
     abstract void stop(DirtyTracking t, Container c, List<VfioDevice> devices);
 
-    /** {@code vfio_get_dirty_bitmap} for one range of one container. */
-    abstract DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range);
+    /**
+     * {@code vfio_get_dirty_bitmap} for one range of one container; {@code noClear}: the HWPTs are read without
+     * clearing (the query before an unmap, Q-EV-5; a device's DMA log always clears).
+     */
+    abstract DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range,
+                                       boolean noClear);
 
     /** Whether a stop first syncs all memory. */
     boolean flushesBeforeStop() {
@@ -78,7 +82,8 @@ public abstract class TrackerChoice {
 
         /** Perpetual dirty without a tracker, else the DMA logs (row 1) or the dirty-tracking HWPTs (row 2, Q-DT-3). */
         @Override
-        DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range) {
+        DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range,
+                                  boolean noClear) {
             boolean deviceTracking = DirtyTracking.allDeviceDirtyTracking(devices);
             if (!c.dirtyPagesSupported && !deviceTracking) {
                 return DirtyTracking.Query.perpetual(range);
@@ -88,7 +93,7 @@ public abstract class TrackerChoice {
                 if (deviceTracking) {
                     t.queryDmaLogs(devices, range, bitmap);
                 } else {
-                    t.queryHwpts(c, range, bitmap);
+                    t.queryHwpts(c, range, bitmap, noClear);
                 }
             } catch (VfioException e) {
                 return new DirtyTracking.Query(List.of(), false, e);
@@ -146,7 +151,8 @@ public abstract class TrackerChoice {
          * keep theirs for the next sync, so nothing is lost and nothing is reported twice.
          */
         @Override
-        DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range) {
+        DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range,
+                                  boolean noClear) {
             for (VfioDevice d : devices) {
                 boolean seenByIommu = c.dirtyPagesStarted && Hwpt.isDirtyTracking(d.hwpt);
                 if (!seenByIommu && !d.dmaLoggingStarted) {
@@ -162,7 +168,7 @@ public abstract class TrackerChoice {
             }
             try {
                 if (c.dirtyPagesStarted) {
-                    t.queryHwpts(c, range, bitmap);
+                    t.queryHwpts(c, range, bitmap, noClear);
                 }
                 t.queryDmaLogs(logging, range, bitmap);
             } catch (VfioException e) {

@@ -20,10 +20,11 @@ final class VfioDevice {
     boolean dmaLoggingStarted;
     MigrationDecision migration;
     /**
-     * The probe-cache key, {@code iommuInstance + NUL + group}, null when the backend does not name both
-     * ({@link HwptPlacement#NEWEST_FIRST_PROBE_CACHE}).
+     * The probe-cache key ({@link HwptPlacement#NEWEST_FIRST_PROBE_CACHE}): a small number standing for the pair
+     * (IOMMU instance, group), the same for every device with the same pair; -1 when the backend does not name
+     * both.
      */
-    String probeKey;
+    int probeKey = -1;
 
     VfioDevice(DeviceConfig config) {
         this.config = config;

@@ -7,10 +7,13 @@ import io.github.iommufd4j.api.IommufdException;
 import io.github.iommufd4j.api.IovaRange;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -28,6 +31,8 @@ import java.util.function.Consumer;
  */
 public final class VfioIommufd {
     private static final System.Logger LOG = System.getLogger(VfioIommufd.class.getName());
+    /** QEMU's own messages: warn_report at WARNING, error_report at ERROR (README "Logging"). */
+    private static final System.Logger QEMU_LOG = System.getLogger("io.github.iommufd4j.qemu");
     /** The highest guest physical address: guests have at most 52 address bits. */
     private static final long MAX_GUEST_ADDRESS = (1L << 52) - 1;
 
@@ -37,6 +42,10 @@ public final class VfioIommufd {
     public static final String DEVICE_DEL_WHILE_MIGRATING = "device_del not allowed while migrating";
     /** Q-DT-7: a stop while dirty tracking is not started is refused with no call. */
     public static final String NOT_STARTED = "dirty tracking is not started";
+    /** Q-ATT-1, Q-EV-2: a failed {@code GET_HW_INFO}. */
+    static final String HW_INFO_FAILED = "Failed to get hardware info";
+    /** What QEMU prefixes to a vIOMMU's refusal of a host device ({@code pci_device_set_iommu_device}). */
+    static final String SET_VIOMMU_PREFIX = "Failed to set vIOMMU: ";
 
     private final Object lock = new Object();
     private final IommufdBackend backend;
@@ -55,6 +64,15 @@ public final class VfioIommufd {
      */
     private final List<Blocker> blockers = new ArrayList<>();
     private final List<IovaRange> memory = new ArrayList<>();
+    /** The ranges of {@link #memory} that are read-only (ROM). */
+    private final Set<IovaRange> readOnly = new HashSet<>();
+    /**
+     * The guest's vIOMMU mappings (IOTLB entries, ascending) per address space of a translating vIOMMU
+     * ({@link ViommuKind#INTEL_IOMMU}); they outlive the device's attach, as the guest's page tables do.
+     */
+    private final Map<String, List<IovaRange>> viommuMappings = new LinkedHashMap<>();
+    /** The probe-cache key of each (IOMMU instance, group) pair seen: 0, 1, 2, ... ({@link VfioDevice#probeKey}). */
+    private final Map<String, Integer> probeKeys = new HashMap<>();
     /** Objects whose IOMMU_DESTROY failed: alive in the kernel, no longer in the VMM's lists. */
     private final List<BackendObject> orphans = new ArrayList<>();
     private final List<Consumer<Diagnostic>> listeners = new CopyOnWriteArrayList<>();
@@ -76,7 +94,7 @@ public final class VfioIommufd {
         DirtyBitmap.pageCount(0, pageSize); // validates the page size
         this.pageSize = pageSize;
         this.autodomains = new Autodomains(backend, profile, this::emit, orphans::add);
-        this.dirtyTracking = new DirtyTracking(backend, profile, pageSize, () -> List.copyOf(memory), this::emit);
+        this.dirtyTracking = new DirtyTracking(backend, profile, pageSize, this::dmaLoggingRanges, this::emit);
     }
 
     /** A VMM over {@code backend} with the {@code qemu-9.1} profile and 4 KiB pages. */
@@ -113,7 +131,7 @@ public final class VfioIommufd {
     }
 
     private void emit(Diagnostic d) {
-        LOG.log(d.level() == Diagnostic.Level.WARNING ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, d.text());
+        QEMU_LOG.log(d.level() == Diagnostic.Level.WARNING ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, d.text());
         for (Consumer<Diagnostic> l : listeners) {
             l.accept(d);
         }
@@ -129,10 +147,17 @@ public final class VfioIommufd {
      * @throws VfioException          with {@value #DEVICE_ADD_WHILE_MIGRATING} and no errno while dirty tracking is
      *                                  started (Q-HP-1: a migration runs; no backend call is made)
      * @throws IllegalStateException   when a device of that name is attached already
+     * @throws IllegalArgumentException when the profile's QEMU has no such vIOMMU ({@link ViommuModels}), before any
+     *                                  call: QEMU refuses the property on its command line
      */
     public void attach(DeviceConfig config) {
         Objects.requireNonNull(config, "config");
         synchronized (lock) {
+            if (!profile.viommuModels().offers(config.viommuKind())) {
+                throw new IllegalArgumentException(ViommuModels.missingProperty(config.viommuKind()) + ": profile "
+                        + profile.name() + " has no vIOMMU " + config.viommuKind().spelling()
+                        + " (QEMU refuses its command line)");
+            }
             if (globalLogging) {
                 throw new VfioException(DEVICE_ADD_WHILE_MIGRATING, null, null);
             }
@@ -151,21 +176,29 @@ public final class VfioIommufd {
         }
     }
 
-    /** Q-ATT-1: the order of one attach, with its rollback (Q-ATT-10). */
+    /**
+     * Q-ATT-1: the order of one attach, with its rollback (Q-ATT-10). The host IOMMU device is realized before the
+     * containers are tried, or after the device is in one (Q-EV-2, {@link HostIommuRealize}); then the vIOMMU takes
+     * the device or refuses it ({@link #setIommuDevice}), then the migration decision.
+     */
     private void attachDevice(VfioDevice dev) {
         try {
             dev.bound = backend.bind(dev.config.ref());
         } catch (IommufdException e) {
             throw VfioException.of("error bind device " + dev.name() + " to iommufd", e);
         }
-        dev.probeKey = dev.bound.iommuInstance() == null || dev.bound.group() == null ? null
-                : dev.bound.iommuInstance() + '\0' + dev.bound.group();
+        dev.probeKey = dev.bound.iommuInstance() == null || dev.bound.group() == null ? -1
+                : probeKeys.computeIfAbsent(dev.bound.iommuInstance() + '\0' + dev.bound.group(), k -> probeKeys.size());
         AddressSpace space = getAddressSpace(dev.config.addressSpaceId());
+        boolean realizeFirst = profile.hostIommuRealize().realizesBeforeAttach();
         try {
-            if (!dev.mdev()) {
+            if (!dev.mdev() && realizeFirst) {
                 realizeHostIommuDevice(dev);
             }
             attachToSomeContainer(dev, space);
+            if (!dev.mdev() && !realizeFirst) {
+                realizeAfterAttach(dev);
+            }
         } catch (RuntimeException e) {
             putAddressSpace(space);
             unbindQuietly(dev);
@@ -177,6 +210,7 @@ public final class VfioIommufd {
         dev.container.devices.add(0, dev);
         attachedDevices.add(0, dev);
         try {
+            setIommuDevice(dev);
             realizeMigration(dev);
         } catch (RuntimeException e) {
             detachDevice(dev);
@@ -189,7 +223,40 @@ public final class VfioIommufd {
         try {
             dev.hiod = backend.getHwInfo(dev.devId());
         } catch (IommufdException e) {
-            throw VfioException.of("Failed to get hardware info", e);
+            throw VfioException.of(HW_INFO_FAILED, e);
+        }
+    }
+
+    /**
+     * Q-EV-2 (c45d88b8a2, QEMU 10.1): the HostIOMMUDevice realized once the device is in a container whose memory
+     * listener is registered; a failure ({@code err_hiod_realize}) detaches the device from its HWPT (freeing it if it
+     * is left empty) and destroys the container if no device is left in it (its mappings, then its IOAS).
+     */
+    private void realizeAfterAttach(VfioDevice dev) {
+        try {
+            realizeHostIommuDevice(dev);
+        } catch (RuntimeException e) {
+            Container c = dev.container;
+            detachFromContainer(dev, c);
+            dev.container = null;
+            destroyContainerIfEmpty(c);
+            throw e;
+        }
+    }
+
+    /**
+     * QEMU's {@code pci_device_set_iommu_device}, after the attach and before the migration decision: the vIOMMU
+     * takes the host device or refuses it ({@link ViommuModels}: intel-iommu with {@code x-flts} before 11.0). A
+     * refusal fails the realize ({@value #SET_VIOMMU_PREFIX}...), and the caller detaches the device again. An mdev
+     * has no host IOMMU device and is never asked.
+     */
+    private void setIommuDevice(VfioDevice dev) {
+        if (dev.mdev() || dev.config.viommuKind() == ViommuKind.NONE) {
+            return;
+        }
+        String refusal = profile.viommuModels().setIommuDeviceRefusal(dev.config.viommuKind());
+        if (refusal != null) {
+            throw new VfioException(SET_VIOMMU_PREFIX + refusal, null, null);
         }
     }
 
@@ -216,7 +283,8 @@ public final class VfioIommufd {
         } catch (IommufdException e) {
             throw VfioException.of("Failed to allocate ioas", e);
         }
-        Container c = new Container(ioasId, nextSequence++, space, ContainerPlacement.dirtyCapable(dev));
+        Container c = new Container(ioasId, nextSequence++, space, ContainerPlacement.dirtyCapable(dev),
+                dev.config.viommuKind().translating());
         space.containers.add(0, c);
         try {
             attachToContainer(dev, c);
@@ -257,12 +325,25 @@ public final class VfioIommufd {
     }
 
     /**
-     * Q-ATT-11: a new container's memory listener maps every guest RAM section, ascending (FlatView order). A
-     * failed IOAS_MAP is remembered (the first only) and the remaining sections are still mapped; the attach then
-     * fails with it ("memory listener initialization failed"), and the caller undoes the attach.
+     * Q-ATT-11: a new container's memory listener maps every guest RAM section, ascending (FlatView order), read-only
+     * ones included. A failed IOAS_MAP is remembered (the first only) and the remaining sections are still mapped;
+     * the attach then fails with it ("memory listener initialization failed"), and the caller undoes the attach. A
+     * translating container's only section is the vIOMMU's IOMMU region: the listener registers QEMU's IOMMU notifier
+     * and replays the guest's mappings into the IOAS, ascending; a failed map there is only reported, as the
+     * notifier reports it.
      */
     private void registerMemoryListener(Container c) {
         c.listening = true;
+        if (c.translating) {
+            for (IovaRange m : mappingsOf(c.space.id)) {
+                try {
+                    backend.ioasMap(c.ioasId, m.iova(), m.length());
+                } catch (IommufdException e) {
+                    emit(new Diagnostic(Diagnostic.Level.ERROR, dmaMapText(c, m) + " failed: " + e.getMessage(), null));
+                }
+            }
+            return;
+        }
         VfioException first = null;
         for (IovaRange r : memory) {
             try {
@@ -373,15 +454,23 @@ public final class VfioIommufd {
 
     /**
      * The memory listener's unregistration: every guest RAM section is unmapped, ascending, failures only traced
-     * (a section a failed registration never mapped answers ENOENT, Q-ATT-11). Nothing for a container whose
-     * listener was never registered (its device's attach failed first).
+     * (a section a failed registration never mapped answers ENOENT, Q-ATT-11). A translating container's IOMMU
+     * region is 2^64 bytes: it is unmapped at once, as the profile's {@link UnmapAll} does it (Q-EV-9), failures only
+     * reported. Nothing for a container whose listener was never registered (its device's attach failed first).
      */
     private void unmapAll(Container c) {
         if (!c.listening) {
             return;
         }
-        for (IovaRange r : memory) {
-            unmapQuietly(c, r);
+        if (c.translating) {
+            for (IommufdException e : profile.unmapAll().unmap(backend, c.ioasId)) {
+                emit(new Diagnostic(Diagnostic.Level.ERROR, "vfio_container_dma_unmap(ioas " + c.ioasId
+                        + ", unmap all) = " + e.errno(), null));
+            }
+        } else {
+            for (IovaRange r : memory) {
+                unmapQuietly(c, r);
+            }
         }
         c.listening = false;
     }
@@ -426,7 +515,7 @@ public final class VfioIommufd {
      * device's own); a fatal row (enable-migration=on) fails the attach.
      */
     private void realizeMigration(VfioDevice dev) {
-        MigrationRules.Outcome o = MigrationRules.decide(dev, migratable);
+        MigrationRules.Outcome o = MigrationRules.decide(dev, migratable, profile);
         dev.migrationInitialized = o.migrationInitialized();
         migratable.add(dev);
         dev.vfDirtyPagesSupported = o.migrationInitialized() && dev.bound.features().dmaLogging();
@@ -484,6 +573,21 @@ public final class VfioIommufd {
      *                                  added or goes past the 52-bit guest physical address space
      */
     public void mapMemory(long iova, long length) {
+        mapMemory(iova, length, false);
+    }
+
+    /**
+     * Adds guest memory {@code [iova, iova + length)}, read-only (ROM) when {@code readOnly}: IOAS_MAP into every
+     * container whose address space holds guest RAM (not into a translating vIOMMU's). QEMU maps a read-only section
+     * without {@code IOMMU_IOAS_MAP_WRITEABLE}; the backend API maps every range writable, so a backend sees the same
+     * call either way, and no device may write a read-only range. Whether read-only memory is synced and logged is
+     * the profile's {@link ReadOnlySections} (Q-EV-12). A failure unmaps it again from the containers it reached and
+     * throws.
+     *
+     * @throws IllegalArgumentException before any backend call, for a range that overlaps guest RAM already
+     *                                  added or goes past the 52-bit guest physical address space
+     */
+    public void mapMemory(long iova, long length, boolean readOnly) {
         IovaRange r = new IovaRange(iova, length);
         if (Long.compareUnsigned(r.last(), MAX_GUEST_ADDRESS) > 0) {
             throw new IllegalArgumentException("guest memory " + r + ": iova + length goes past the 52-bit guest "
@@ -501,7 +605,7 @@ public final class VfioIommufd {
                         + profile.name() + ": DMA logging ranges are fixed at start");
             }
             List<Container> done = new ArrayList<>();
-            for (Container c : allContainersOldestFirst()) {
+            for (Container c : ramContainersOldestFirst()) {
                 try {
                     backend.ioasMap(c.ioasId, iova, length);
                     done.add(c);
@@ -514,6 +618,9 @@ public final class VfioIommufd {
                 }
             }
             addInAddressOrder(r);
+            if (readOnly) {
+                this.readOnly.add(r);
+            }
         }
     }
 
@@ -526,22 +633,214 @@ public final class VfioIommufd {
         memory.add(i, r);
     }
 
-    /** Removes guest RAM: IOAS_UNMAP from every container; failures are reported, not fatal. */
+    /**
+     * Removes guest RAM: QEMU's {@code vfio_listener_region_del} in every container that maps guest RAM; failures are
+     * reported, not fatal. While dirty logging is on, the profile's {@link RegionDelIotlb} may pass an identity IOTLB
+     * entry (Q-EV-10; not for read-only memory the {@link ReadOnlySections} leave out, Q-EV-12), with which the
+     * unmap reads the range's dirty bits first ({@link DirtyBitsOnUnmap}, Q-EV-5).
+     */
     public void unmapMemory(long iova, long length) {
         IovaRange r = new IovaRange(iova, length);
         synchronized (lock) {
             if (!memory.remove(r)) {
                 throw new IllegalArgumentException("no guest memory range " + r + " was mapped");
             }
-            for (Container c : allContainersOldestFirst()) {
-                try {
-                    backend.ioasUnmap(c.ioasId, iova, length);
-                } catch (IommufdException e) {
-                    emit(new Diagnostic(Diagnostic.Level.ERROR, "vfio_container_dma_unmap(ioas " + c.ioasId + ", iova 0x"
-                            + Long.toHexString(iova) + ", size 0x" + Long.toHexString(length) + ") = " + e.errno(), null));
+            boolean wasReadOnly = readOnly.remove(r);
+            boolean iotlb = profile.regionDelIotlb().passes(globalLogging) && profile.readOnlySections().tracked(wasReadOnly);
+            for (Container c : ramContainersOldestFirst()) {
+                VfioException failure = dmaUnmap(c, r, iotlb);
+                if (failure != null) {
+                    emit(new Diagnostic(Diagnostic.Level.ERROR, dmaUnmapText(c, r) + " = " + failure.errno(), null));
                 }
             }
         }
+    }
+
+    /**
+     * QEMU's {@code iommufd_cdev_unmap} of {@code r} from {@code c}, with or without an IOTLB entry. Without one, or
+     * before the container's tracking has started, or under {@link DirtyBitsOnUnmap#DROPPED}: IOAS_UNMAP only. With
+     * one once tracking has started, under {@link DirtyBitsOnUnmap#READ} (Q-EV-5): with the IOMMU tracker the range is
+     * queried with NO_CLEAR first (a failure reported), unmapped even if that failed, and the unmap's error returned,
+     * else the query's; with the device tracker (or none) it is unmapped first and then queried with flags 0. The
+     * dirty runs found go to the dirty listeners. {@code ENOENT} from the unmap is success (QEMU's
+     * {@code iommufd_backend_unmap_dma}: the vIOMMU unmaps what was never mapped).
+     *
+     * @return the failure (the errno of the call that failed), or null
+     */
+    private VfioException dmaUnmap(Container c, IovaRange r, boolean iotlb) {
+        List<VfioDevice> devs = List.copyOf(c.devices);
+        boolean sync = iotlb && profile.dirtyBitsOnUnmap().read() && DirtyTracking.trackingStarted(c, devs);
+        if (sync && !DirtyTracking.allDeviceDirtyTracking(devs) && c.dirtyPagesSupported) {
+            VfioException queried = reportQuery(dirtyTracking.query(c, devs, r, true));
+            VfioException unmapped = unmapOnce(c, r);
+            return unmapped != null ? unmapped : queried;
+        }
+        VfioException unmapped = unmapOnce(c, r);
+        if (unmapped != null || !sync) {
+            return unmapped;
+        }
+        return reportQuery(dirtyTracking.query(c, devs, r, false));
+    }
+
+    private VfioException unmapOnce(Container c, IovaRange r) {
+        try {
+            backend.ioasUnmap(c.ioasId, r.iova(), r.length());
+            return null;
+        } catch (IommufdException e) {
+            return e.errno() == io.github.iommufd4j.api.Errno.ENOENT ? null : VfioException.of(dmaUnmapText(c, r), e);
+        }
+    }
+
+    /** Sends a query's runs to the dirty listeners, reports its failure; returns the failure or null. */
+    private VfioException reportQuery(DirtyTracking.Query q) {
+        for (IovaRange run : q.runs()) {
+            DirtyRun reported = new DirtyRun(run, q.perpetual());
+            for (Consumer<DirtyRun> l : dirtyListeners) {
+                l.accept(reported);
+            }
+        }
+        if (q.failure() != null) {
+            emit(new Diagnostic(Diagnostic.Level.ERROR, q.failure().qemuMessage(), null));
+        }
+        return q.failure();
+    }
+
+    private static String dmaUnmapText(Container c, IovaRange r) {
+        return "vfio_container_dma_unmap(ioas " + c.ioasId + ", iova 0x" + Long.toHexString(r.iova()) + ", size 0x"
+                + Long.toHexString(r.length()) + ")";
+    }
+
+    private static String dmaMapText(Container c, IovaRange r) {
+        return "vfio_container_dma_map(ioas " + c.ioasId + ", iova 0x" + Long.toHexString(r.iova()) + ", size 0x"
+                + Long.toHexString(r.length()) + ")";
+    }
+
+    /** Read-only guest memory ranges (ROM), ascending. */
+    public List<IovaRange> readOnlyMemory() {
+        synchronized (lock) {
+            return memory.stream().filter(readOnly::contains).toList();
+        }
+    }
+
+    /** The ranges DMA logging covers ({@code vfio_dirty_tracking_init}): guest memory the {@link ReadOnlySections} track. */
+    private List<IovaRange> dmaLoggingRanges() {
+        return memory.stream().filter(m -> profile.readOnlySections().tracked(readOnly.contains(m))).toList();
+    }
+
+    // ------------------------------------------------------------------------------------------------ vIOMMU
+
+    /**
+     * The guest maps {@code [iova, iova + length)} of its RAM, 1:1, in the vIOMMU {@code device} sits behind (a
+     * translating {@link ViommuKind#INTEL_IOMMU}): one IOTLB entry, which QEMU's MAP notifier shadows into the device's
+     * IOAS ({@code vfio_iommu_map_notify}: IOAS_MAP). The mapping is the guest's and stays when the map fails (QEMU
+     * only reports the failure; the failure is thrown here) or the device is detached (it is replayed into the next
+     * container, {@link #registerMemoryListener}).
+     *
+     * @throws IllegalStateException    when the device was never attached, or is not behind a translating vIOMMU
+     * @throws IllegalArgumentException before any call, when the range is not one IOTLB entry (a power-of-two length
+     *                                  of at least a page, aligned to it), is not writable guest memory, or overlaps a
+     *                                  mapping of that vIOMMU
+     */
+    public void viommuMap(String device, long iova, long length) {
+        IovaRange r = new IovaRange(iova, length);
+        synchronized (lock) {
+            VfioDevice dev = translatingDevice(device);
+            if (Long.bitCount(length) != 1 || length < pageSize || (iova & (length - 1)) != 0) {
+                throw new IllegalArgumentException("vIOMMU mapping " + r + " of " + device + " is not one IOTLB entry;"
+                        + " expected a power-of-two length of at least the page size 0x" + Long.toHexString(pageSize)
+                        + " and an iova aligned to it");
+            }
+            if (!insideWritableMemory(r)) {
+                throw new IllegalArgumentException("vIOMMU mapping " + r + " of " + device + " is not writable guest"
+                        + " memory; the guest maps its RAM 1:1 (iova = guest address) in "
+                        + memory.stream().filter(m -> !readOnly.contains(m)).toList());
+            }
+            List<IovaRange> mine = viommuMappings.computeIfAbsent(dev.config.addressSpaceId(), k -> new ArrayList<>());
+            for (IovaRange m : mine) {
+                if (Long.compareUnsigned(r.iova(), m.last()) <= 0 && Long.compareUnsigned(m.iova(), r.last()) <= 0) {
+                    throw new IllegalArgumentException("vIOMMU mapping " + r + " of " + device + " overlaps its mapping " + m);
+                }
+            }
+            int i = 0;
+            while (i < mine.size() && Long.compareUnsigned(mine.get(i).iova(), r.iova()) < 0) {
+                i++;
+            }
+            mine.add(i, r);
+            if (dev.attached() && dev.container.listening) {
+                try {
+                    backend.ioasMap(dev.container.ioasId, iova, length);
+                } catch (IommufdException e) {
+                    VfioException failure = VfioException.of(dmaMapText(dev.container, r) + " failed", e);
+                    emit(new Diagnostic(Diagnostic.Level.ERROR, failure.qemuMessage() + ": " + e.getMessage(), device));
+                    throw failure;
+                }
+            }
+        }
+    }
+
+    /**
+     * The guest unmaps its vIOMMU mapping {@code [iova, iova + length)} of {@code device}: QEMU's UNMAP notifier calls
+     * the iommufd unmap with the IOTLB entry ({@link #dmaUnmap}: Q-EV-5 decides whether the range's dirty bits are
+     * read first). A failure is reported and thrown (QEMU fails a running migration with it); the mapping is gone
+     * either way.
+     *
+     * @throws IllegalStateException    when the device was never attached, or is not behind a translating vIOMMU
+     * @throws IllegalArgumentException when the vIOMMU has no mapping of exactly that range
+     */
+    public void viommuUnmap(String device, long iova, long length) {
+        IovaRange r = new IovaRange(iova, length);
+        synchronized (lock) {
+            VfioDevice dev = translatingDevice(device);
+            List<IovaRange> mine = viommuMappings.getOrDefault(dev.config.addressSpaceId(), List.of());
+            if (!mine.contains(r)) {
+                throw new IllegalArgumentException("the vIOMMU of " + device + " has no mapping " + r + "; its mappings: "
+                        + mine);
+            }
+            viommuMappings.get(dev.config.addressSpaceId()).remove(r);
+            if (dev.attached() && dev.container.listening) {
+                VfioException failure = dmaUnmap(dev.container, r, true);
+                if (failure != null) {
+                    VfioException thrown = new VfioException(dmaUnmapText(dev.container, r) + " = " + failure.errno(),
+                            failure.errno(), failure);
+                    emit(new Diagnostic(Diagnostic.Level.ERROR, thrown.qemuMessage(), device));
+                    throw thrown;
+                }
+            }
+        }
+    }
+
+    /** The guest's vIOMMU mappings for {@code device} (empty when it is behind no translating vIOMMU), ascending. */
+    public List<IovaRange> viommuMappings(String device) {
+        synchronized (lock) {
+            VfioDevice dev = devices.get(device);
+            return dev == null ? List.of() : mappingsOf(dev.config.addressSpaceId());
+        }
+    }
+
+    private List<IovaRange> mappingsOf(String addressSpaceId) {
+        return List.copyOf(viommuMappings.getOrDefault(addressSpaceId, List.of()));
+    }
+
+    private VfioDevice translatingDevice(String device) {
+        VfioDevice dev = devices.get(device);
+        if (dev == null) {
+            throw new IllegalStateException("device " + device + " was never attached: its vIOMMU is not known");
+        }
+        if (!dev.config.viommuKind().translating()) {
+            throw new IllegalStateException("device " + device + " is behind no translating vIOMMU (vIOMMU kind "
+                    + dev.config.viommuKind() + "); only intel-iommu, which the guest translates through, has mappings");
+        }
+        return dev;
+    }
+
+    private boolean insideWritableMemory(IovaRange r) {
+        for (IovaRange m : memory) {
+            if (!readOnly.contains(m) && Long.compareUnsigned(m.iova(), r.iova()) <= 0
+                    && Long.compareUnsigned(r.last(), m.last()) <= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Guest RAM ranges, ascending by address (QEMU's FlatView order). */
@@ -675,20 +974,33 @@ public final class VfioIommufd {
     }
 
     /**
-     * Queries each guest RAM range of {@code window} on {@code c}, if the profile's {@link LogSyncGate} lets it (Q-EV-7);
-     * reports runs to the listeners and {@code out}.
+     * QEMU's {@code vfio_listener_log_sync} on {@code c}, if the profile's {@link LogSyncGate} lets it (Q-EV-7): each
+     * guest RAM range of {@code window}, read-only ones only if the {@link ReadOnlySections} track them (Q-EV-12), is
+     * queried; a translating container replays the guest's vIOMMU mappings that meet the window instead and queries
+     * each whole ({@code vfio_sync_iommu_dirty_bitmap}). Runs go to the listeners and {@code out}.
      */
     private VfioException syncContainer(Container c, IovaRange window, List<IovaRange> out) {
         if (!c.loggingStarted || !profile.logSyncGate().syncs(c, c.devices)) {
             return null;
         }
         VfioException first = null;
-        for (IovaRange r : memory) {
-            IovaRange part = r.intersection(window);
-            if (part == null) {
-                continue;
+        List<IovaRange> parts = new ArrayList<>();
+        if (c.translating) {
+            for (IovaRange m : mappingsOf(c.space.id)) {
+                if (m.intersection(window) != null) {
+                    parts.add(m);
+                }
             }
-            DirtyTracking.Query q = dirtyTracking.query(c, List.copyOf(c.devices), part);
+        } else {
+            for (IovaRange r : memory) {
+                IovaRange part = r.intersection(window);
+                if (part != null && profile.readOnlySections().tracked(readOnly.contains(r))) {
+                    parts.add(part);
+                }
+            }
+        }
+        for (IovaRange part : parts) {
+            DirtyTracking.Query q = dirtyTracking.query(c, List.copyOf(c.devices), part, false);
             for (IovaRange run : q.runs()) {
                 out.add(run);
                 DirtyRun reported = new DirtyRun(run, q.perpetual());
@@ -727,6 +1039,13 @@ public final class VfioIommufd {
      * @param failure   the first failure, or null
      */
     public record SyncResult(List<IovaRange> dirtyRuns, VfioException failure) {
+    }
+
+    /** Every container whose address space holds guest RAM (all but translating vIOMMUs'), in listener order. */
+    private List<Container> ramContainersOldestFirst() {
+        List<Container> all = allContainersOldestFirst();
+        all.removeIf(c -> c.translating);
+        return all;
     }
 
     /** Every container in memory-listener registration order (creation order). */

@@ -195,7 +195,7 @@ public final class Simulator {
         SimulationResult execute() {
             createDevices();
             for (MemoryRange m : scenario.memory()) {
-                vmm.mapMemory(m.iova(), m.length());
+                vmm.mapMemory(m.iova(), m.length(), m.readOnly());
             }
             recording.drain();
             observer.beforeSteps(vmm, backend);
@@ -277,7 +277,8 @@ public final class Simulator {
                 if (!vmm.dirtyTrackingStarted() && vmm.attachedDeviceNames().contains(d.name())) {
                     throw new IllegalStateException(String.format(DUPLICATE_DEVICE, d.name()));
                 }
-                vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(), d.viommu()));
+                vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(), d.viommu(),
+                        d.viommuKindOrDefault()));
             } else if (step instanceof Step.Detach d) {
                 // QEMU looks the device up before it refuses an unplug during a migration (Q-HP-1).
                 if (!vmm.attachedDeviceNames().contains(d.device())) {
@@ -305,6 +306,10 @@ public final class Simulator {
                 backend.faultInjection().orElseThrow().failNth(f.op(), f.nth(), f.errno());
             } else if (step instanceof Step.Migrate m) {
                 migrate(m);
+            } else if (step instanceof Step.ViommuMap m) {
+                vmm.viommuMap(m.device(), m.iova(), m.length());
+            } else if (step instanceof Step.ViommuUnmap u) {
+                vmm.viommuUnmap(u.device(), u.iova(), u.length());
             } else {
                 throw new IllegalArgumentException("unknown step " + step);
             }
@@ -315,6 +320,9 @@ public final class Simulator {
             if (devId < 0) {
                 throw new IllegalStateException("device " + dma.device() + " is not attached");
             }
+            unwritable(dma).ifPresent(why -> {
+                throw new IllegalStateException(why);
+            });
             backend.dmaSimulation().orElseThrow(() -> new UnsupportedOperationException(
                     "backend '" + backendName + "' cannot simulate DMA")).dmaWrite(devId, dma.iova(), dma.length());
             if (vmm.dirtyTrackingStarted()) {
@@ -343,6 +351,9 @@ public final class Simulator {
                 if (vmm.devId(w.device()) < 0) {
                     throw new IllegalStateException("device " + w.device() + " is not attached");
                 }
+                unwritable(new Step.Dma(w.device(), w.iova(), w.length())).ifPresent(why -> {
+                    throw new IllegalStateException(why);
+                });
             }
             List<String> blockers = vmm.migrationBlockers();
             if (!blockers.isEmpty()) {
@@ -371,6 +382,34 @@ public final class Simulator {
             if (r.failure() != null) {
                 throw new VfioException(phaseError, r.failure().errno(), r.failure());
             }
+        }
+
+        /**
+         * Why the IOMMU would fault the write (no call is made and nothing counts as written): it touches read-only
+         * memory, or, behind a translating vIOMMU, an IOVA the guest has not mapped there.
+         */
+        private java.util.Optional<String> unwritable(Step.Dma dma) {
+            IovaRange written = new IovaRange(dma.iova(), dma.length());
+            for (IovaRange rom : vmm.readOnlyMemory()) {
+                if (rom.intersection(written) != null) {
+                    return java.util.Optional.of("device " + dma.device() + " cannot write read-only guest memory " + rom
+                            + ": the IOMMU faults the DMA");
+                }
+            }
+            DeviceDef d = scenario.device(dma.device());
+            if (d.viommuKindOrDefault() == io.github.iommufd4j.core.ViommuKind.INTEL_IOMMU) {
+                List<IovaRange> mapped = vmm.viommuMappings(dma.device());
+                long covered = 0;
+                for (IovaRange m : mapped) {
+                    IovaRange part = m.intersection(written);
+                    covered += part == null ? 0 : part.length();
+                }
+                if (covered != written.length()) {
+                    return java.util.Optional.of("device " + dma.device() + " writes " + written + " outside its vIOMMU"
+                            + " mappings " + mapped + ": the IOMMU faults the DMA");
+                }
+            }
+            return java.util.Optional.empty();
         }
 
         private void syncAll() {

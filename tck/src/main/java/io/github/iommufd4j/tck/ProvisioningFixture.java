@@ -21,13 +21,26 @@ public final class ProvisioningFixture implements TckFixture {
     private final IommufdBackendProvider provider;
     private final BackendOptions options;
 
-    /** A fixture opening {@code provider} with {@code options}. */
+    /**
+     * A fixture opening {@code provider} with {@code options}.
+     *
+     * @param provider the backend's provider
+     * @param options  the options every backend is opened with
+     */
     public ProvisioningFixture(IommufdBackendProvider provider, BackendOptions options) {
         this.provider = Objects.requireNonNull(provider, "provider");
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** The spec this fixture asks {@code provisioning} to make for {@code kind}. */
+    /**
+     * The spec this fixture asks a backend's provisioning to make for a device kind, on IOMMUs with the backend's
+     * geometry ({@link DeviceProvisioning#iommu}).
+     *
+     * @param provisioning the backend's ability to make devices
+     * @param kind         the kind of device
+     * @param name         the device's name
+     * @return the spec
+     */
     public static DeviceSpec spec(DeviceProvisioning provisioning, DeviceKind kind, String name) {
         IommuSpec dirty = provisioning.iommu("tck-iommu-dirty", "tck-family", true, true);
         IommuSpec plain = provisioning.iommu("tck-iommu-plain", "tck-family", false, true);

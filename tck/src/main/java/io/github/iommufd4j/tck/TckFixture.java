@@ -13,6 +13,7 @@ public interface TckFixture {
     /**
      * Opens a fresh backend: no objects, no bound devices. Called once per rule; the TCK closes it.
      *
+     * @return the backend
      * @throws org.opentest4j.TestAbortedException (through {@code Assumptions.abort}) when the backend cannot run
      *                                             here: every rule is then skipped with that reason
      */
@@ -26,6 +27,7 @@ public interface TckFixture {
      * @param backend a backend this fixture opened
      * @param kind    the properties the rule needs
      * @param name    a name unique within the backend ({@code "a"}, {@code "b"}, ...), usable as a device name
+     * @return the device's reference, or the reason there is none
      */
     DeviceOffer device(IommufdBackend backend, DeviceKind kind, String name);
 }

@@ -39,7 +39,14 @@ public final class TckRunner {
     private TckRunner() {
     }
 
-    /** {@link #run(String, BackendOptions, Path, Consumer)} without backend options. */
+    /**
+     * {@link #run(String, BackendOptions, Path, Consumer)} without backend options.
+     *
+     * @param backendName the provider's name, or null for the only one on the class path
+     * @param reportDir   where the JUnit XML and Markdown reports go (created if needed)
+     * @param progress    receives one line per rule as it finishes
+     * @return the outcome
+     */
     public static TckSummary run(String backendName, Path reportDir, Consumer<String> progress) {
         return run(backendName, BackendOptions.empty(), reportDir, progress);
     }
@@ -48,7 +55,11 @@ public final class TckRunner {
      * Runs {@link ServiceLoaderBackendTck} over the backend called {@code backendName} (null: the only one on
      * the class path).
      *
-     * @param progress receives one line per rule as it finishes ({@code PASSED   K-ALLOC-6  required_kAlloc6_...})
+     * @param backendName the provider's name, or null for the only one on the class path
+     * @param options     the backend options
+     * @param reportDir   where the JUnit XML and Markdown reports go (created if needed)
+     * @param progress    receives one line per rule as it finishes ({@code PASSED   K-ALLOC-6  required_kAlloc6_...})
+     * @return the outcome
      * @throws IllegalArgumentException when no such backend is on the class path (naming the ones found)
      * @throws UncheckedIOException     when the reports cannot be written
      */
@@ -73,7 +84,13 @@ public final class TckRunner {
      * Runs a concrete verification class (a backend writer's own subclass of {@link IommufdBackendVerification})
      * with the given JUnit configuration parameters.
      *
-     * @param label the name of what is verified, for the summary and the reports
+     * @param verification  the class to run
+     * @param label         the name of what is verified, for the summary and the reports
+     * @param configuration JUnit configuration parameters ({@link ServiceLoaderBackendTck#BACKEND_PROPERTY}, ...)
+     * @param reportDir     where the JUnit XML and Markdown reports go (created if needed)
+     * @param progress      receives one line per rule as it finishes, and one per failure of the run
+     * @return the outcome
+     * @throws UncheckedIOException when the reports cannot be written
      */
     public static TckSummary runClass(Class<? extends IommufdBackendVerification> verification, String label,
                                       Map<String, String> configuration, Path reportDir, Consumer<String> progress) {
@@ -84,9 +101,11 @@ public final class TckRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the TCK report directory " + reportDir, e);
         }
+        Map<String, String> parameters = new LinkedHashMap<>(configuration);
+        parameters.putIfAbsent(RuleReporting.DIGEST_PROPERTY, "false"); // the summary says it all
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectClass(verification))
-                .configurationParameters(configuration)
+                .configurationParameters(parameters)
                 .build();
         Collector collector = new Collector(progress);
         StringWriter xmlProblems = new StringWriter();
@@ -96,7 +115,7 @@ public final class TckRunner {
         if (!xmlProblems.toString().isBlank()) {
             progress.accept("JUnit XML report: " + xmlProblems.toString().strip());
         }
-        TckSummary summary = new TckSummary(label, collector.results);
+        TckSummary summary = new TckSummary(label, collector.results, collector.problems);
         try {
             Files.writeString(reportDir.resolve(MARKDOWN_REPORT), summary.markdown(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -105,10 +124,11 @@ public final class TckRunner {
         return summary;
     }
 
-    /** Turns finished tests into rule results, and reports each to the progress consumer. */
+    /** Turns finished tests into rule results and failed containers into failures of the run. */
     private static final class Collector implements TestExecutionListener {
         private final Consumer<String> progress;
         private final List<TckSummary.RuleResult> results = new ArrayList<>();
+        private final List<String> problems = new ArrayList<>();
 
         Collector(Consumer<String> progress) {
             this.progress = progress;
@@ -117,37 +137,35 @@ public final class TckRunner {
         @Override
         public void executionSkipped(TestIdentifier id, String reason) {
             if (id.isTest()) {
-                add(id, TckSummary.Result.SKIPPED, reason);
+                add(id, TckSummary.Result.SKIPPED, reason, List.of());
             }
         }
 
         @Override
         public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-            String reason = result.getThrowable().map(TckRunner::describe).orElse(null);
+            Throwable t = result.getThrowable().orElse(null);
+            String reason = t == null ? null : RuleReporting.describe(t);
             TckSummary.Result r = switch (result.getStatus()) {
                 case SUCCESSFUL -> TckSummary.Result.PASSED;
                 case ABORTED -> TckSummary.Result.SKIPPED;
                 case FAILED -> TckSummary.Result.FAILED;
             };
             if (id.isTest()) {
-                add(id, r, reason);
+                add(id, r, reason, t instanceof RuleViolation v ? v.followsFrom() : List.of());
             } else if (r == TckSummary.Result.FAILED) {
-                add(id, r, reason); // a class-level failure: no rule ran
+                problems.add(reason); // the class failed as a whole: a bad backend choice, a skipped required rule
+                progress.accept("RUN FAILED  " + reason.strip().lines().findFirst().orElse(""));
             }
         }
 
-        private void add(TestIdentifier id, TckSummary.Result result, String reason) {
+        private void add(TestIdentifier id, TckSummary.Result result, String reason, List<String> followsFrom) {
             String method = id.getSource().filter(MethodSource.class::isInstance).map(s -> ((MethodSource) s).getMethodName())
                     .orElse(id.getDisplayName());
-            TckSummary.RuleResult r = TckSummary.RuleResult.of(method, result, reason);
+            TckSummary.RuleResult r = TckSummary.RuleResult.of(method, result, reason, followsFrom);
             results.add(r);
-            progress.accept(String.format("%-7s  %-10s  %s%s", r.result(), r.ruleId(), method,
-                    reason == null ? "" : " - " + reason.strip().lines().findFirst().orElse("")));
+            String why = reason == null ? "" : " - " + (followsFrom.isEmpty() ? reason.strip().lines().findFirst().orElse("")
+                    : "follows from " + String.join(" and ", followsFrom) + ", which failed");
+            progress.accept(String.format("%-7s  %-10s  %s%s", r.result(), r.ruleId(), method, why));
         }
-    }
-
-    private static String describe(Throwable t) {
-        String message = t.getMessage();
-        return message == null || message.isBlank() ? t.getClass().getName() : message;
     }
 }

@@ -2,6 +2,7 @@ package io.github.iommufd4j.tck;
 
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.DirtyBitmap;
+import io.github.iommufd4j.api.DmaSimulation;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HwptAllocFlag;
@@ -11,6 +12,7 @@ import io.github.iommufd4j.backend.mock.MockBackend;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -50,6 +52,37 @@ final class BrokenBackends {
                 }
                 throw e;
             }
+        }
+    }
+
+    /** An incompatible ATTACH (K-ATT-2) answered EBUSY instead of EINVAL. */
+    static final class AttachEbusy extends ForwardingBackend {
+        AttachEbusy(MockBackend delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public int attach(int devId, int ptId) {
+            try {
+                return delegate.attach(devId, ptId);
+            } catch (IommufdException e) {
+                if (e.errno() == Errno.EINVAL) {
+                    throw new IommufdException(BackendOp.ATTACH, e.arguments(), Errno.EBUSY);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A backend that cannot make pages dirty: no DmaSimulation, so the rules that need it cannot run. */
+    static final class NoDmaSimulation extends ForwardingBackend {
+        NoDmaSimulation(MockBackend delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Optional<DmaSimulation> dmaSimulation() {
+            return Optional.empty();
         }
     }
 

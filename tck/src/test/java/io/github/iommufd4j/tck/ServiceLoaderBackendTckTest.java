@@ -3,7 +3,13 @@ package io.github.iommufd4j.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.iommufd4j.api.Availability;
 import io.github.iommufd4j.api.BackendOptions;
+import io.github.iommufd4j.api.IommufdBackend;
+import io.github.iommufd4j.api.IommufdBackendProvider;
+import io.github.iommufd4j.backend.mock.MockBackendProvider;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,19 +59,69 @@ class ServiceLoaderBackendTckTest {
     }
 
     @Test
-    void backendOptionsReachTheProvider_whichRejectsUnknownKeysAsFailures() {
+    void backendOptionsReachTheProvider_whichRejectsUnknownKeys_failingTheRunBeforeAnyRule() {
         TckSummary s = TckRunner.run("mock", BackendOptions.of(Map.of("bogus", "1")), reports, l -> { });
-        assertThat(s.count(TckSummary.Result.FAILED)).as("every rule fails to open the backend").isEqualTo(42);
-        assertThat(s.results().get(0).reason()).contains("has no option 'bogus'");
+        assertThat(s.results()).as("rules run").isEmpty();
+        assertThat(s.problems()).containsExactly("backend 'mock' rejects the options {bogus=1}: backend 'mock' has no"
+                + " option 'bogus'; known options: none; no rule ran");
+        assertThat(s.passed()).isFalse();
     }
 
     @Test
-    void serviceLoaderTckWithUnknownBackendProperty_skipsEveryRuleWithTheReason() {
+    void serviceLoaderTckWithUnknownBackendProperty_failsTheRunNamingTheBackendsFound() {
         TckSummary s = TckRunner.runClass(ServiceLoaderBackendTck.class, "nosuch",
                 Map.of(ServiceLoaderBackendTck.BACKEND_PROPERTY, "nosuch"), reports, l -> { });
-        assertThat(s.count(TckSummary.Result.SKIPPED)).isEqualTo(42);
-        assertThat(s.results()).allSatisfy(r -> assertThat(r.reason()).contains("no backend named 'nosuch'"));
-        assertThat(s.passed()).as("skipped rules are never red").isTrue();
+        assertThat(s.results()).as("rules run").isEmpty();
+        assertThat(s.problems()).containsExactly("no backend named 'nosuch'; found: mock; no rule ran");
+        assertThat(s.passed()).as("a run that tested nothing is never green").isFalse();
+        assertThat(s.verdict()).isEqualTo("FAILED: the run failed");
+    }
+
+    @Test
+    void serviceLoaderTckWithTwoBackendsAndNoChoice_failsTheRunLoudly(@TempDir Path extra) throws Exception {
+        Path services = extra.resolve("META-INF/services/" + IommufdBackendProvider.class.getName());
+        Files.createDirectories(services.getParent());
+        Files.writeString(services, SecondMockProvider.class.getName() + "\n");
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
+        List<String> progress = new ArrayList<>();
+        TckSummary s;
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {extra.toUri().toURL()}, before)) {
+            Thread.currentThread().setContextClassLoader(loader);
+            s = TckRunner.runClass(ServiceLoaderBackendTck.class, "unchosen", Map.of(), reports, progress::add);
+        } finally {
+            Thread.currentThread().setContextClassLoader(before);
+        }
+        assertThat(s.results()).as("rules run").isEmpty();
+        assertThat(s.problems()).containsExactly("several iommufd4j backends on the class path (mock, second-mock), and"
+                + " none chosen: set -Diommufd4j.backend=NAME (Surefire: systemPropertyVariables); no rule ran");
+        assertThat(progress).containsExactly("RUN FAILED  several iommufd4j backends on the class path (mock, second-mock),"
+                + " and none chosen: set -Diommufd4j.backend=NAME (Surefire: systemPropertyVariables); no rule ran");
+        assertThat(Files.readString(reports.resolve("TEST-junit-jupiter.xml"))).contains("several iommufd4j backends");
+        assertThat(Files.readString(reports.resolve(TckRunner.MARKDOWN_REPORT))).contains("several iommufd4j backends")
+                .contains("**FAILED: the run failed**");
+    }
+
+    /** A second provider, registered only through the class loader of the ambiguous-choice test. */
+    public static final class SecondMockProvider implements IommufdBackendProvider {
+        @Override
+        public String name() {
+            return "second-mock";
+        }
+
+        @Override
+        public String description() {
+            return "the mock under a second name";
+        }
+
+        @Override
+        public Availability availability() {
+            return Availability.yes();
+        }
+
+        @Override
+        public IommufdBackend open(BackendOptions options) {
+            return new MockBackendProvider().open(options);
+        }
     }
 
     @Test

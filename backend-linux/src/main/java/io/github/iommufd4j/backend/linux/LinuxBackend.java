@@ -8,6 +8,7 @@ import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.DmaSimulation;
 import io.github.iommufd4j.api.Errno;
+import io.github.iommufd4j.api.FaultInjection;
 import io.github.iommufd4j.api.FlagSet;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.HwCap;
@@ -43,6 +44,9 @@ import static io.github.iommufd4j.backend.linux.KernelCalls.hex;
  * the {@link DeviceSource} bound (a VFIO cdev, or a device of the kernel's selftest mock), and the source's
  * abilities are the backend's. The backend records what it made in its {@link ObjectTable} and the memory behind
  * its mappings in {@link GuestMemory}. Thread-safe: every method holds this object's monitor.
+ *
+ * <p>With {@code faults=kernel} every call is counted by a {@link KernelFaultInjection} ({@link #admit}) which may
+ * arm the kernel's fail-nth for the call's own ioctl; {@link #settle} drops a fault the call did not take.
  */
 final class LinuxBackend implements IommufdBackend {
     /** Largest driver data GET_HW_INFO may ask this backend to hold. */
@@ -56,6 +60,8 @@ final class LinuxBackend implements IommufdBackend {
     private final ObjectTable objects = new ObjectTable();
     private final GuestMemory guestMemory = new GuestMemory();
     private final DeviceSource source;
+    /** Kernel-made faults ({@code faults=kernel}), or null. */
+    private final KernelFaultInjection faults;
     private final ObjectInventory inventory = this::liveObjects;
     private boolean closed;
 
@@ -68,10 +74,35 @@ final class LinuxBackend implements IommufdBackend {
         this.host = host;
         this.sys = sys;
         this.kernel = new KernelCalls(sys, iommufd);
-        this.source = switch (options.source()) {
+        DeviceSource base = switch (options.source()) {
             case VFIO -> new VfioCdevSource(kernel, new VfioDevices(host.sysfs(), host.vfioCdevDir()), options.devices());
-            case SELFTEST -> new SelftestSource(kernel, objects, this);
+            case SELFTEST -> new SelftestSource(kernel, objects, this, options.vfLogging() == LinuxOptions.VfLogging.DECLARED);
         };
+        this.source = options.mdevType() == null ? base : new MdevSource(kernel, objects, host, options.mdevType(), base, this);
+        this.faults = switch (options.faults()) {
+            case NONE -> null;
+            case KERNEL -> new KernelFaultInjection(this, sys, kernel, host.debugfs(), source.kinds());
+        };
+    }
+
+    /** Counts a call of {@code op} on a device of {@code kind} (null: none) and arms a kernel-made fault aimed at it. */
+    private void admit(BackendOp op, SourceKind kind) {
+        if (faults != null) {
+            faults.admit(op, kind);
+        }
+    }
+
+    /** The kind of the bound device {@code devId}, or null. */
+    private SourceKind kindOf(int devId) {
+        SourceDevice d = objects.device(devId);
+        return d == null ? null : d.kind();
+    }
+
+    /** After a call: drops a fault armed for it that no ioctl took. */
+    private void settle() {
+        if (faults != null) {
+            faults.settle();
+        }
     }
 
     @Override
@@ -84,7 +115,12 @@ final class LinuxBackend implements IommufdBackend {
     @Override
     public synchronized int ioasAlloc() {
         NativeStruct s = IoasAlloc.encode();
-        kernel.call(BackendOp.IOAS_ALLOC, "", IoasAlloc.REQUEST, s);
+        admit(BackendOp.IOAS_ALLOC, null);
+        try {
+            kernel.call(BackendOp.IOAS_ALLOC, "", IoasAlloc.REQUEST, s);
+        } finally {
+            settle();
+        }
         int id = IoasAlloc.outIoasId(s);
         objects.ioasAllocated(id);
         return id;
@@ -95,6 +131,15 @@ final class LinuxBackend implements IommufdBackend {
     public synchronized void ioasMap(int ioasId, long iova, long length) {
         String args = CallArguments.ioasRange(ioasId, iova, length);
         kernel.checkOpen();
+        admit(BackendOp.IOAS_MAP, null);
+        try {
+            map(ioasId, iova, length, args);
+        } finally {
+            settle();
+        }
+    }
+
+    private void map(int ioasId, long iova, long length, String args) {
         NativeRegion memory = null;
         if (length != 0) {
             try {
@@ -106,12 +151,13 @@ final class LinuxBackend implements IommufdBackend {
             }
         }
         NativeStruct s = IoasMap.encodeFixed(ioasId, memory == null ? 0 : memory.address(), iova, length);
-        int errno = sys.ioctl(kernel.iommufd, IoasMap.REQUEST, s);
-        if (errno != 0) {
+        try {
+            kernel.call(BackendOp.IOAS_MAP, args, IoasMap.REQUEST, s);
+        } catch (IommufdException e) {
             if (memory != null) {
                 memory.close();
             }
-            throw KernelCalls.failure(BackendOp.IOAS_MAP, args, errno);
+            throw e;
         }
         guestMemory.mapped(ioasId, iova, length, memory);
     }
@@ -119,13 +165,23 @@ final class LinuxBackend implements IommufdBackend {
     @Override
     public synchronized void ioasUnmap(int ioasId, long iova, long length) {
         NativeStruct s = IoasUnmap.encode(ioasId, iova, length);
-        kernel.call(BackendOp.IOAS_UNMAP, CallArguments.ioasRange(ioasId, iova, length), IoasUnmap.REQUEST, s);
+        admit(BackendOp.IOAS_UNMAP, null);
+        try {
+            kernel.call(BackendOp.IOAS_UNMAP, CallArguments.ioasRange(ioasId, iova, length), IoasUnmap.REQUEST, s);
+        } finally {
+            settle();
+        }
         guestMemory.unmapped(ioasId, iova, length);
     }
 
     @Override
     public synchronized void destroy(int id) {
-        kernel.call(BackendOp.DESTROY, CallArguments.destroy(id), IommuDestroy.REQUEST, IommuDestroy.encode(id));
+        admit(BackendOp.DESTROY, null);
+        try {
+            kernel.call(BackendOp.DESTROY, CallArguments.destroy(id), IommuDestroy.REQUEST, IommuDestroy.encode(id));
+        } finally {
+            settle();
+        }
         if (objects.destroyed(id)) {
             guestMemory.unmapped(id, 0, -1L);
         }
@@ -135,14 +191,24 @@ final class LinuxBackend implements IommufdBackend {
 
     @Override
     public synchronized BoundDevice bind(String deviceRef) {
+        Objects.requireNonNull(deviceRef, "deviceRef");
         kernel.checkOpen();
-        SourceDevice d = source.bind(deviceRef);
+        admit(BackendOp.BIND, source.kindOf(deviceRef));
+        SourceDevice d;
+        try {
+            d = source.bind(deviceRef);
+        } finally {
+            settle();
+        }
         objects.bound(d);
         return d.info();
     }
 
     @Override
     public synchronized void unbind(int devId) {
+        kernel.checkOpen();
+        admit(BackendOp.UNBIND, kindOf(devId));
+        settle(); // an unbind is not an ioctl that fail-nth could fail: a fault aimed at it was refused by admit
         SourceDevice d = device(BackendOp.UNBIND, devId);
         int errno = d.release();
         if (errno != 0) {
@@ -154,6 +220,15 @@ final class LinuxBackend implements IommufdBackend {
     @Override
     public synchronized HostIommuDevice getHwInfo(int devId) {
         kernel.checkOpen();
+        admit(BackendOp.GET_HW_INFO, kindOf(devId));
+        try {
+            return hwInfo(devId);
+        } finally {
+            settle();
+        }
+    }
+
+    private HostIommuDevice hwInfo(int devId) {
         String args = CallArguments.device(devId);
         int size = FIRST_HW_INFO_DATA;
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -189,7 +264,13 @@ final class LinuxBackend implements IommufdBackend {
             throw new IllegalArgumentException("HWPT_ALLOC(" + args + "): flag bits above 32 cannot be sent");
         }
         NativeStruct s = HwptAlloc.encode(devId, ptId, (int) flags.bits());
-        kernel.call(BackendOp.HWPT_ALLOC, args, HwptAlloc.REQUEST, s);
+        kernel.checkOpen();
+        admit(BackendOp.HWPT_ALLOC, kindOf(devId));
+        try {
+            kernel.call(BackendOp.HWPT_ALLOC, args, HwptAlloc.REQUEST, s);
+        } finally {
+            settle();
+        }
         int id = HwptAlloc.outHwptId(s);
         objects.hwptAllocated(id);
         return id;
@@ -197,14 +278,33 @@ final class LinuxBackend implements IommufdBackend {
 
     @Override
     public synchronized int attach(int devId, int ptId) {
-        int hwpt = device(BackendOp.ATTACH, devId).attach(ptId);
-        objects.attached(devId, hwpt);
+        kernel.checkOpen();
+        admit(BackendOp.ATTACH, kindOf(devId));
+        SourceDevice d;
+        int hwpt;
+        try {
+            d = device(BackendOp.ATTACH, devId);
+            hwpt = d.attach(ptId);
+        } finally {
+            settle();
+        }
+        if (d.kind() == SourceKind.MDEV) {
+            objects.detached(devId); // an mdev's access is on the IOAS (pt_id comes back unchanged): no HWPT of any kind
+        } else {
+            objects.attached(devId, hwpt);
+        }
         return hwpt;
     }
 
     @Override
     public synchronized void detach(int devId) {
-        device(BackendOp.DETACH, devId).detach();
+        kernel.checkOpen();
+        admit(BackendOp.DETACH, kindOf(devId));
+        try {
+            device(BackendOp.DETACH, devId).detach();
+        } finally {
+            settle();
+        }
         objects.detached(devId);
     }
 
@@ -212,8 +312,14 @@ final class LinuxBackend implements IommufdBackend {
 
     @Override
     public synchronized void setDirtyTracking(int hwptId, boolean enable) {
-        kernel.call(BackendOp.SET_DIRTY_TRACKING, CallArguments.setDirtyTracking(hwptId, enable), SetDirtyTracking.REQUEST,
-                SetDirtyTracking.encode(hwptId, enable));
+        kernel.checkOpen();
+        admit(BackendOp.SET_DIRTY_TRACKING, null);
+        try {
+            kernel.call(BackendOp.SET_DIRTY_TRACKING, CallArguments.setDirtyTracking(hwptId, enable), SetDirtyTracking.REQUEST,
+                    SetDirtyTracking.encode(hwptId, enable));
+        } finally {
+            settle();
+        }
         objects.tracking(hwptId, enable);
     }
 
@@ -228,21 +334,37 @@ final class LinuxBackend implements IommufdBackend {
                 + (noClear ? ", NO_CLEAR" : "");
         long words = Objects.requireNonNull(into, "into").requireCapacity("GET_DIRTY_BITMAP(" + args + ")", length, pageSize);
         kernel.checkOpen();
+        admit(BackendOp.GET_DIRTY_BITMAP, null);
         try (NativeRegion bitmap = sys.allocate(UserBitmap.bufferSize(words))) {
             NativeStruct s = GetDirtyBitmap.encode(hwptId, iova, length, pageSize, noClear, bitmap.address());
             kernel.call(BackendOp.GET_DIRTY_BITMAP, args, GetDirtyBitmap.REQUEST, s);
             UserBitmap.orInto(bitmap, words, into);
+        } finally {
+            settle();
         }
     }
 
     @Override
     public synchronized void dmaLoggingStart(int devId, List<IovaRange> ranges, long pageSize) {
-        device(BackendOp.DMA_LOGGING_START, devId).dmaLoggingStart(ranges, pageSize);
+        List<IovaRange> copy = List.copyOf(Objects.requireNonNull(ranges, "ranges"));
+        kernel.checkOpen();
+        admit(BackendOp.DMA_LOGGING_START, kindOf(devId));
+        try {
+            device(BackendOp.DMA_LOGGING_START, devId).dmaLoggingStart(copy, pageSize);
+        } finally {
+            settle();
+        }
     }
 
     @Override
     public synchronized void dmaLoggingStop(int devId) {
-        device(BackendOp.DMA_LOGGING_STOP, devId).dmaLoggingStop();
+        kernel.checkOpen();
+        admit(BackendOp.DMA_LOGGING_STOP, kindOf(devId));
+        try {
+            device(BackendOp.DMA_LOGGING_STOP, devId).dmaLoggingStop();
+        } finally {
+            settle();
+        }
     }
 
     /** As {@link #getDirtyBitmap}: the buffer is sized from the request and checked before the call. */
@@ -250,7 +372,13 @@ final class LinuxBackend implements IommufdBackend {
     public synchronized void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         String args = KernelCalls.dmaLoggingReportArgs(devId, iova, length, pageSize);
         long words = Objects.requireNonNull(into, "into").requireCapacity("DMA_LOGGING_REPORT(" + args + ")", length, pageSize);
-        device(BackendOp.DMA_LOGGING_REPORT, devId).dmaLoggingReport(iova, length, pageSize, words, into);
+        kernel.checkOpen();
+        admit(BackendOp.DMA_LOGGING_REPORT, kindOf(devId));
+        try {
+            device(BackendOp.DMA_LOGGING_REPORT, devId).dmaLoggingReport(iova, length, pageSize, words, into);
+        } finally {
+            settle();
+        }
     }
 
     @Override
@@ -268,6 +396,12 @@ final class LinuxBackend implements IommufdBackend {
     @Override
     public Optional<DmaSimulation> dmaSimulation() {
         return source.dmaSimulation();
+    }
+
+    /** {@code faults=kernel}: the kernel's own failures ({@link KernelFaults}); otherwise none. */
+    @Override
+    public Optional<FaultInjection> faultInjection() {
+        return Optional.ofNullable(faults);
     }
 
     @Override
@@ -304,6 +438,10 @@ final class LinuxBackend implements IommufdBackend {
         int errno = sys.close(kernel.iommufd);
         if (errno != 0) {
             problems.add("closing " + host.iommuDevice() + ": " + KernelCalls.errnoName(errno));
+        }
+        problems.addAll(source.close());
+        if (faults != null) {
+            faults.close();
         }
         problems.addAll(guestMemory.freeAll());
         objects.clear();

@@ -39,6 +39,11 @@ final class SelftestDevice implements SourceDevice {
     }
 
     @Override
+    public SourceKind kind() {
+        return SourceKind.SELFTEST;
+    }
+
+    @Override
     public int attach(int ptId) {
         NativeStruct s = IommuTestCmd.mockDomainReplace(stdevId, ptId);
         kernel.call(BackendOp.ATTACH, CallArguments.attach(info.devId(), ptId), IommuTestCmd.REQUEST, s);
@@ -72,8 +77,9 @@ final class SelftestDevice implements SourceDevice {
         throw noVfioFeatures(BackendOp.DMA_LOGGING_REPORT, KernelCalls.dmaLoggingReportArgs(info.devId(), iova, length, pageSize));
     }
 
-    private static IommufdException noVfioFeatures(BackendOp op, String args) {
+    private IommufdException noVfioFeatures(BackendOp op, String args) {
         return new IommufdException(op, args, Errno.ENOTTY, Errno.ENOTTY.number(),
-                "a selftest mock device has no VFIO device features");
+                "a selftest mock device has no VFIO device features" + (info.features().dmaLogging()
+                        ? " (its VF dirty tracking is only declared: vfLogging=declared)" : ""));
     }
 }

@@ -24,7 +24,7 @@ final class SelftestProvisioning implements DeviceProvisioning {
     @Override
     public Optional<String> cannotCreate(DeviceSpec spec) {
         synchronized (lock) {
-            return cannotCreate(spec, source.specs().values(), source.hostPageSize());
+            return cannotCreate(spec, source.specs().values(), source.hostPageSize(), source.vfLoggingDeclared());
         }
     }
 
@@ -43,7 +43,7 @@ final class SelftestProvisioning implements DeviceProvisioning {
             if (specs.containsKey(spec.name())) {
                 throw new IllegalArgumentException("a selftest device named '" + spec.name() + "' already exists");
             }
-            Optional<String> why = cannotCreate(spec, specs.values(), source.hostPageSize());
+            Optional<String> why = cannotCreate(spec, specs.values(), source.hostPageSize(), source.vfLoggingDeclared());
             if (why.isPresent()) {
                 throw new UnsupportedOperationException("cannot create selftest device " + spec.name() + ": " + why.get());
             }
@@ -56,14 +56,16 @@ final class SelftestProvisioning implements DeviceProvisioning {
      * Why the kernel's mock cannot stand for {@code spec}, given the devices already specified: it makes PCI-like
      * devices behind one IOMMU family that always accepts NEST_PARENT, with no DMA logging, the aperture
      * {@link SelftestSource#APERTURE_START} to {@link SelftestSource#APERTURE_LAST} and an IOPTE size of half the
-     * host page.
+     * host page. With {@code vfLoggingDeclared} a spec's VF dirty tracking is accepted as a declaration (reported as
+     * given; DMA logging on the device answers ENOTTY).
      */
-    static Optional<String> cannotCreate(DeviceSpec spec, Iterable<DeviceSpec> existing, long hostPageSize) {
+    static Optional<String> cannotCreate(DeviceSpec spec, Iterable<DeviceSpec> existing, long hostPageSize,
+                                         boolean vfLoggingDeclared) {
         IommuSpec iommu = spec.iommu();
         if (spec.mdev()) {
             return Optional.of("the selftest mock makes PCI-like devices, not mediated devices");
         }
-        if (spec.vfDirtyTracking()) {
+        if (spec.vfDirtyTracking() && !vfLoggingDeclared) {
             return Optional.of("the selftest mock has no VFIO device DMA logging (VF dirty tracking)");
         }
         if (!iommu.nestParent()) {

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code source=selftest}: devices of the kernel's selftest mock ({@code CONFIG_IOMMUFD_TEST},
@@ -42,22 +43,26 @@ final class SelftestSource implements DeviceSource {
     private final Map<String, DeviceSpec> specs = new LinkedHashMap<>();
     private final SelftestProvisioning provisioning;
     private final SelftestDmaSimulation dma;
+    /** Whether a spec's VF dirty tracking is reported as given ({@code vfLogging=declared}) rather than refused. */
+    private final boolean vfLoggingDeclared;
     /** The IOAS where mock devices wait while not attached (0 until first needed). */
     private int parkingIoas;
 
     /**
      * The source over {@code kernel}, after checking that the kernel has {@code IOMMU_TEST_CMD}.
      *
-     * @param lock the backend's monitor, which the abilities take
+     * @param lock              the backend's monitor, which the abilities take
+     * @param vfLoggingDeclared whether a spec's VF dirty tracking is reported as given ({@code vfLogging=declared})
      * @throws BackendUnavailableException when it has not
      */
-    SelftestSource(KernelCalls kernel, ObjectTable objects, Object lock) {
+    SelftestSource(KernelCalls kernel, ObjectTable objects, Object lock, boolean vfLoggingDeclared) {
         String why = unavailable(kernel.sys, kernel.iommufd);
         if (why != null) {
             throw new BackendUnavailableException(why);
         }
         this.kernel = kernel;
         this.objects = objects;
+        this.vfLoggingDeclared = vfLoggingDeclared;
         this.provisioning = new SelftestProvisioning(this, lock);
         this.dma = new SelftestDmaSimulation(kernel, objects, this, lock);
     }
@@ -81,6 +86,16 @@ final class SelftestSource implements DeviceSource {
         return List.copyOf(specs.keySet());
     }
 
+    @Override
+    public Set<SourceKind> kinds() {
+        return Set.of(SourceKind.SELFTEST);
+    }
+
+    @Override
+    public SourceKind kindOf(String ref) {
+        return specs.containsKey(ref) ? SourceKind.SELFTEST : null;
+    }
+
     /** {@code MOCK_DOMAIN_FLAGS} in the parking IOAS ({@code MOCK_FLAGS_DEVICE_NO_DIRTY} without dirty tracking). */
     @Override
     public SourceDevice bind(String ref) {
@@ -99,7 +114,7 @@ final class SelftestSource implements DeviceSource {
         NativeStruct s = IommuTestCmd.mockDomainFlags(parking, flags);
         kernel.call(BackendOp.BIND, ref, IommuTestCmd.REQUEST, s);
         // out_hwpt_id is an auto domain in the parking IOAS: never kept (ids are reused at once).
-        DeviceFeatures features = new DeviceFeatures(spec.migration(), false, spec.p2p());
+        DeviceFeatures features = new DeviceFeatures(spec.migration(), vfLoggingDeclared && spec.vfDirtyTracking(), spec.p2p());
         BoundDevice info = new BoundDevice(IommuTestCmd.mockDomainOutIdevId(s), ref, false, features, spec.iommu().id(), null);
         return new SelftestDevice(kernel, this, IommuTestCmd.mockDomainOutStdevId(s), info);
     }
@@ -108,10 +123,15 @@ final class SelftestSource implements DeviceSource {
     int parkingIoas() {
         if (parkingIoas == 0) {
             NativeStruct s = IoasAlloc.encode();
-            kernel.call(BackendOp.BIND, "parking IOAS for selftest devices", IoasAlloc.REQUEST, s);
+            kernel.callAside(BackendOp.BIND, "parking IOAS for selftest devices", IoasAlloc.REQUEST, s);
             parkingIoas = IoasAlloc.outIoasId(s);
         }
         return parkingIoas;
+    }
+
+    /** Whether a spec's VF dirty tracking is reported as given. */
+    boolean vfLoggingDeclared() {
+        return vfLoggingDeclared;
     }
 
     /** The host's page size. */

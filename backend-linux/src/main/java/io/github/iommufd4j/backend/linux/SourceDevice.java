@@ -16,6 +16,9 @@ interface SourceDevice {
     /** What {@code bind} returned. */
     BoundDevice info();
 
+    /** What kind of kernel device this is. */
+    SourceKind kind();
+
     /** Attaches (or replaces, K-ATT-3) to IOAS or HWPT {@code ptId}; returns the HWPT the device is now on (K-ATT-4). */
     int attach(int ptId);
 

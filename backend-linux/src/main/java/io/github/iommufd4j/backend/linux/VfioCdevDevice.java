@@ -29,37 +29,41 @@ import java.util.function.BiFunction;
  */
 final class VfioCdevDevice implements SourceDevice {
     private final KernelCalls kernel;
+    private final SourceKind kind;
     private final int fd;
     private final BoundDevice info;
 
-    private VfioCdevDevice(KernelCalls kernel, int fd, BoundDevice info) {
+    private VfioCdevDevice(KernelCalls kernel, SourceKind kind, int fd, BoundDevice info) {
         this.kernel = kernel;
+        this.kind = kind;
         this.fd = fd;
         this.info = info;
     }
 
     /**
      * Opens {@code cdev}, sends {@code VFIO_DEVICE_BIND_IOMMUFD} (the devId is {@code out_devid}), probes the
-     * device's features and lets {@code describe} name the device from its devId and features. A failed bind
-     * closes the fd again.
+     * device's features and lets {@code describe} name the device from its devId and features. A failed bind,
+     * or a {@code describe} that throws (a source refusing the device it found), closes the fd again.
      *
-     * @param ref the reference given to {@code bind}, for messages
+     * @param kind what kind of device the cdev is
+     * @param ref  the reference given to {@code bind}, for messages
      */
-    static VfioCdevDevice bind(KernelCalls kernel, String ref, Path cdev,
+    static VfioCdevDevice bind(KernelCalls kernel, SourceKind kind, String ref, Path cdev,
                                BiFunction<Integer, DeviceFeatures, BoundDevice> describe) {
         Ioctls sys = kernel.sys;
         int fd = sys.open(cdev.toString(), Ioctls.O_RDWR | Ioctls.O_CLOEXEC);
         if (fd < 0) {
             throw new IommufdException(BackendOp.BIND, ref, Errno.ofNumber(-fd), -fd, "cannot open " + cdev);
         }
-        NativeStruct s = VfioBind.encode(kernel.iommufd);
-        int errno = sys.ioctl(fd, VfioBind.REQUEST, s);
-        if (errno != 0) {
+        try {
+            NativeStruct s = VfioBind.encode(kernel.iommufd);
+            kernel.callOn(fd, BackendOp.BIND, ref, VfioBind.REQUEST, s);
+            BoundDevice info = describe.apply(VfioBind.outDevId(s), probeFeatures(sys, fd));
+            return new VfioCdevDevice(kernel, kind, fd, info);
+        } catch (RuntimeException e) {
             sys.close(fd);
-            throw KernelCalls.failure(BackendOp.BIND, ref, errno);
+            throw e;
         }
-        BoundDevice info = describe.apply(VfioBind.outDevId(s), probeFeatures(sys, fd));
-        return new VfioCdevDevice(kernel, fd, info);
     }
 
     /** VFIO_DEVICE_FEATURE probes: migration (GET, with its P2P flag) and DMA logging (PROBE|SET on START). */
@@ -75,6 +79,11 @@ final class VfioCdevDevice implements SourceDevice {
     @Override
     public BoundDevice info() {
         return info;
+    }
+
+    @Override
+    public SourceKind kind() {
+        return kind;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.IommufdException;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code source=vfio}: VFIO cdevs of PCI devices bound to {@code vfio-pci}. A reference is a cdev path or a PCI
@@ -31,6 +32,16 @@ final class VfioCdevSource implements DeviceSource {
     }
 
     @Override
+    public Set<SourceKind> kinds() {
+        return Set.of(SourceKind.VFIO_PCI);
+    }
+
+    @Override
+    public SourceKind kindOf(String ref) {
+        return SourceKind.VFIO_PCI;
+    }
+
+    @Override
     public SourceDevice bind(String ref) {
         VfioDevices.Resolved dev;
         try {
@@ -38,7 +49,7 @@ final class VfioCdevSource implements DeviceSource {
         } catch (IllegalArgumentException e) {
             throw new IommufdException(BackendOp.BIND, ref, Errno.ENOENT, Errno.ENOENT.number(), e.getMessage());
         }
-        return VfioCdevDevice.bind(kernel, ref, dev.cdev(), (devId, features) -> new BoundDevice(devId, dev.name(),
+        return VfioCdevDevice.bind(kernel, SourceKind.VFIO_PCI, ref, dev.cdev(), (devId, features) -> new BoundDevice(devId, dev.name(),
                 false, features, vfio.iommuInstance(dev.pciAddress()), vfio.iommuGroup(dev.pciAddress())));
     }
 }

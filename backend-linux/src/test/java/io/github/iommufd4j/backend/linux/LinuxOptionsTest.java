@@ -48,4 +48,26 @@ class LinuxOptionsTest {
         assertThatThrownBy(() -> parse(Map.of("sorce", "vfio"))).hasMessageContaining("sorce");
         assertThatThrownBy(() -> parse(Map.of("source", "mdev"))).hasMessageContaining("mdev");
     }
+
+    @Test
+    @DisplayName("mdev names an mdev type; faults is none or kernel; anything else is rejected naming it")
+    void mdevAndFaults() {
+        LinuxOptions o = parse(Map.of("source", "selftest", "mdev", "mtty-1", "faults", "kernel"));
+        assertThat(o.mdevType()).isEqualTo("mtty-1");
+        assertThat(o.faults()).isEqualTo(LinuxOptions.Faults.KERNEL);
+        assertThat(parse(Map.of("faults", "none")).faults()).isEqualTo(LinuxOptions.Faults.NONE);
+        assertThat(parse(Map.of()).mdevType()).isNull();
+        assertThatThrownBy(() -> parse(Map.of("mdev", "../x"))).hasMessageContaining("../x");
+        assertThatThrownBy(() -> parse(Map.of("mdev", ""))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> parse(Map.of("faults", "decorator"))).hasMessageContaining("decorator");
+    }
+
+    @Test
+    @DisplayName("vfLogging is refused (default) or declared, and declared only for the selftest source")
+    void vfLogging() {
+        assertThat(parse(Map.of()).vfLogging()).isEqualTo(LinuxOptions.VfLogging.REFUSED);
+        assertThat(parse(Map.of("source", "selftest", "vfLogging", "declared")).vfLogging()).isEqualTo(LinuxOptions.VfLogging.DECLARED);
+        assertThatThrownBy(() -> parse(Map.of("vfLogging", "declared"))).hasMessageContaining("selftest");
+        assertThatThrownBy(() -> parse(Map.of("source", "selftest", "vfLogging", "yes"))).hasMessageContaining("yes");
+    }
 }

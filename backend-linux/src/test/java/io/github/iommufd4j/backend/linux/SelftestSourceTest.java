@@ -227,6 +227,25 @@ class SelftestSourceTest {
     }
 
     @Test
+    @DisplayName("vfLogging=declared: a spec's VF dirty tracking is accepted and reported as given; DMA logging still answers ENOTTY, saying so")
+    void vfLoggingDeclared() {
+        sys.expectErrno(IommuTestCmd.REQUEST, Errno.EOPNOTSUPP.number());
+        backend = new LinuxBackendProvider(new LinuxHost(() -> sys, "/dev/iommu", Path.of("/nonexistent-sys"),
+                Path.of("/nonexistent-dev"))).open(BackendOptions.of(Map.of("source", "selftest", "vfLogging", "declared")));
+        provisioning = backend.provisioning().orElseThrow();
+        DeviceSpec vf = new DeviceSpec("v", NO_DIRTY, false, true, true, true);
+        assertThat(provisioning.cannotCreate(vf)).isEmpty();
+        BoundDevice d = bindNew(vf, true, 2, 3, 4);
+        assertThat(d.features().dmaLogging()).isTrue();
+        assertThatThrownBy(() -> backend.dmaLoggingStart(4, List.of(new IovaRange(0x1000000, 4096)), 4096))
+                .isInstanceOfSatisfying(IommufdException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.ENOTTY);
+                    assertThat(e.getMessage()).contains("only declared");
+                });
+        assertThat(provisioning.cannotCreate(new DeviceSpec("m", NO_DIRTY, true, false, true, true))).as("still no mdev").isPresent();
+    }
+
+    @Test
     @DisplayName("close destroys each mock device through its stdev id, then closes /dev/iommu")
     void closeDestroysMockDevices() {
         bindNew(DeviceSpec.plain("dev0", DIRTY), true, 2, 3, 4);

@@ -39,16 +39,15 @@ final class DomainRules {
      * while an mdev uses it, else 1 (an IOAS without domains maps byte-granular ranges).
      */
     static long alignment(Ioas ioas) {
-        long a = ioas.accesses.isEmpty() ? 1 : HOST_PAGE_SIZE;
-        for (Hwpt h : ioas.hwpts) {
-            a = Math.max(a, h.iommu.iopteSize());
-        }
-        return a;
+        return Math.max(ioas.accesses.isEmpty() ? 1 : HOST_PAGE_SIZE, ioas.largestIopte());
     }
 
     /** K-MAP: a range outside the aperture of any domain of the IOAS is reserved: EINVAL. */
     static void requireInsideApertures(Call call, Ioas ioas, long first, long last) {
-        for (Hwpt h : ioas.hwpts) {
+        if (ioas.insideEveryAperture(first, last)) {
+            return;
+        }
+        for (Hwpt h : ioas.hwpts) { // the failing one, for the message
             if (!insideAperture(h.iommu, first, last)) {
                 throw call.fail(Errno.EINVAL, "the range is reserved: outside the aperture " + aperture(h.iommu)
                         + " of HWPT " + h.id + " (IOMMU " + h.iommu.id() + ")");

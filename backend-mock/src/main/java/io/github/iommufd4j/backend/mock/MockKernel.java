@@ -230,7 +230,8 @@ final class MockKernel implements IommufdBackend {
 
     /**
      * K-ALLOC-3, K-ALLOC-4, K-ALLOC-5, K-ALLOC-6, K-ALLOC-7, in the order of {@code iommufd_hwpt_alloc} and
-     * {@code iommufd_hwpt_paging_alloc}.
+     * {@code iommufd_hwpt_paging_alloc}; between the core's flag checks and K-ALLOC-7, what the IOMMU's driver
+     * refuses ({@link DriverRules}: arm-smmu-v3's DIRTY_TRACKING with NEST_PARENT).
      */
     @Override
     public synchronized int hwptAlloc(int devId, int ptId, FlagSet<HwptAllocFlag> flags) {
@@ -261,6 +262,10 @@ final class MockKernel implements IommufdBackend {
         if (flags.contains(HwptAllocFlag.NEST_PARENT) && !iommu.nestParent()) {
             throw call.fail(Errno.EOPNOTSUPP, "the IOMMU " + iommu.id() + " of device " + dev.name()
                     + " cannot be a nesting parent");
+        }
+        String refused = DriverRules.refusal(iommu, flags);
+        if (refused != null) {                                                              // the driver's own rule
+            throw call.fail(Errno.EOPNOTSUPP, refused);
         }
         DomainRules.requireDomainFits(call, iommu, ioas);                                    // K-ALLOC-7
         if (flags.contains(HwptAllocFlag.FAULT_ID_VALID)) {

@@ -9,6 +9,7 @@ import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.api.BackendCall;
+import io.github.iommufd4j.backend.linux.KernelFaults;
 import io.github.iommufd4j.core.DeviceConfig;
 import io.github.iommufd4j.core.Diagnostic;
 import io.github.iommufd4j.core.Profile;
@@ -245,5 +246,80 @@ class CoreOnKernelIT {
         assertThat(onlyContainer().ioasId()).isPositive();
         assertThat(ops(recording.drain())).contains("IOAS_ALLOC", "HWPT_ALLOC[DIRTY_TRACKING]");
         assertThat(ioas).isPositive();
+    }
+
+    @Test
+    @DisplayName("Q-ATT-9 on the kernel with an mtty mdev: BIND and ATTACH straight to vf0's IOAS, no HWPT; vf0 leaves, its HWPT goes and the IOAS stays for the mdev")
+    void qAtt9_mdevJoinsTheIoasStraight() {
+        makeDevices();
+        var prov = backend.provisioning().orElseThrow();
+        prov.createDevice(new DeviceSpec("md0", prov.iommu("iommu0", IommuDef.DEFAULT_FAMILY, true, true), true, false, true, true));
+        attach("vf0");
+        int ioas = onlyContainer().ioasId();
+        recording.drain();
+        attach("md0");
+        assertThat(ops(recording.drain())).as("Q-ATT-9: no GET_HW_INFO, no HWPT search, no HWPT_ALLOC").containsExactly("BIND", "ATTACH");
+        Snapshots.Topology t = vmm.snapshot();
+        assertThat(t.device("md0").ioasId()).isEqualTo(ioas);
+        assertThat(t.device("md0").hwptId()).isNull();
+        assertThat(t.device("md0").iommuDirtyTracking()).isFalse();
+        assertThat(onlyContainer().hwpts()).as("the mdev added no HWPT").hasSize(1);
+        assertThat(warnings).isEmpty();
+        vmm.detach("vf0");
+        assertThat(ops(recording.drain())).as("Q-DET-1: vf0's HWPT is freed, the IOAS stays (the kernel would say EBUSY)")
+                .containsExactly("DETACH", "DESTROY");
+        assertThat(onlyContainer().devices()).containsExactly("md0");
+        assertThat(onlyContainer().dirtyPagesSupported()).as("Q-DET-3: still claimed").isTrue();
+        vmm.detach("md0");
+        assertThat(ops(recording.drain())).containsExactly("DETACH", "IOAS_UNMAP", "DESTROY");
+        assertThat(vmm.snapshot().containers()).isEmpty();
+        assertThat(backend.inventory().orElseThrow().liveObjects()).as("the kernel let the IOAS go: nothing of the caller's left")
+                .allSatisfy(o -> assertThat(o.type()).isEqualTo(io.github.iommufd4j.api.BackendObject.Type.DEVICE));
+    }
+
+    @Test
+    @DisplayName("Q-DT-2 with a failure the kernel makes: the second container's SET_DIRTY_TRACKING fails with the kernel's ENOENT (its only fault point; ENOMEM it cannot give): both dirty HWPTs are set back")
+    void qDt2_kernelMadeFailureOfTheSecondStartRollsTheFirstBack() {
+        try (IommufdBackend faulty = KernelLab.openLinux(KernelLab.KERNEL_FAULTS)) {
+            RecordingBackend rec = new RecordingBackend(faulty);
+            VfioIommufd vm = new VfioIommufd(rec, Profile.QEMU_9_1, PAGE);
+            vm.mapMemory(MEM, MEM_LENGTH);
+            var prov = faulty.provisioning().orElseThrow();
+            IommuSpec dirty = prov.iommu("iommu0", IommuDef.DEFAULT_FAMILY, true, true);
+            prov.createDevice(DeviceSpec.plain("vf0", dirty));
+            prov.createDevice(DeviceSpec.plain("vf1", dirty));
+            vm.attach(DeviceConfig.of("vf0"));
+            vm.attach(new DeviceConfig("vf1", "vf1", io.github.iommufd4j.core.OnOffAuto.AUTO, io.github.iommufd4j.core.OnOffAuto.ON, true));
+            assertThat(vm.snapshot().containers()).as("vf1 behind a vIOMMU: a container of its own (Q-ATT-8)").hasSize(2);
+            int h0 = vm.snapshot().device("vf0").hwptId();
+            int h1 = vm.snapshot().device("vf1").hwptId();
+            rec.drain();
+            KernelFaults faults = (KernelFaults) faulty.faultInjection().orElseThrow();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> faults.failNth(BackendOp.SET_DIRTY_TRACKING, 2,
+                    io.github.iommufd4j.api.Errno.ENOMEM)).as("the kernel cannot make start-fails-halfway's ENOMEM")
+                    .isInstanceOf(UnsupportedOperationException.class);
+            faults.failNth(BackendOp.SET_DIRTY_TRACKING, 2, io.github.iommufd4j.api.Errno.ENOENT);
+            org.assertj.core.api.Assertions.assertThatThrownBy(vm::startDirtyTracking)
+                    .isInstanceOfSatisfying(io.github.iommufd4j.core.VfioException.class, e -> {
+                        assertThat(e.errno()).isEqualTo(io.github.iommufd4j.api.Errno.ENOENT);
+                        assertThat(e.qemuMessage()).contains("Could not start dirty page tracking").contains("hwpt_id " + h1);
+                    });
+            assertThat(faults.shots()).singleElement().satisfies(shot -> assertThat(shot.asAsked()).as("%s", shot).isTrue());
+            assertThat(rec.drain().stream().map(c -> c.op() + "(" + c.arguments() + ")=" + (c.ok() ? "ok" : c.result().name())).toList())
+                    .as("containers oldest first; the failed container sets its dirty HWPT back (Q-DT-2), then the one started")
+                    .containsExactly("SET_DIRTY_TRACKING(hwptId " + h0 + ", enable true)=ok",
+                            "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable true)=ENOENT",
+                            "SET_DIRTY_TRACKING(hwptId " + h1 + ", enable false)=ok",
+                            "SET_DIRTY_TRACKING(hwptId " + h0 + ", enable false)=ok");
+            assertThat(vm.dirtyTrackingStarted()).isFalse();
+            assertThat(faulty.dmaSimulation().orElseThrow().dmaWrite(vm.devId("vf0"), MEM, PAGE))
+                    .as("H0 is not tracking: the kernel marks nothing").isZero();
+            vm.startDirtyTracking();
+            assertThat(faulty.dmaSimulation().orElseThrow().dmaWrite(vm.devId("vf0"), MEM, PAGE)).as("after a clean start").isPositive();
+            vm.stopDirtyTracking();
+            for (String name : vm.attachedDeviceNames()) {
+                vm.detach(name);
+            }
+        }
     }
 }

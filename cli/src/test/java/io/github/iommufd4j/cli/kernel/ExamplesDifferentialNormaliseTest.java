@@ -82,4 +82,42 @@ class ExamplesDifferentialNormaliseTest {
     private static String normalisedId(JsonNode report, String pointer) {
         return ExamplesDifferentialKernelIT.normalise(report).at(pointer).toString();
     }
+
+    /** Calls of one step: {@code [op, key, id, key, id, ...]} each. */
+    private static ObjectNode report(int[][] steps, int containerIoas) {
+        ObjectNode r = JSON.createObjectNode();
+        ArrayNode st = r.putArray("steps");
+        for (int[] step : steps) {
+            ArrayNode calls = st.addObject().putArray("calls");
+            for (int i = 0; i < step.length; i += 2) {
+                String key = switch (step[i]) {
+                    case 0 -> "outDevId";
+                    case 1 -> "outIoasId";
+                    case 2 -> "devId";
+                    default -> "ptId";
+                };
+                calls.addObject().put(key, step[i + 1]);
+            }
+        }
+        r.putArray("containers").addObject().put("ioasId", containerIoas);
+        return r;
+    }
+
+    @Test
+    void anIdReusedForAnotherObjectAfterARollbackComparesByWhatEachCallMade() {
+        // mock: vf0 bound as 1 with IOAS 2, rolled back; md0 bound as 1 again with IOAS 2 again.
+        ObjectNode mock = report(new int[][] {{0, 1, 1, 2}, {0, 1, 1, 2, 2, 1, 3, 2}}, 2);
+        // linux: vf0 bound as 3 with IOAS 5 (ids 1 and 2 hold objects the report never shows), rolled back; md0 as 2
+        // with IOAS 3: vf0's old device id, now an IOAS.
+        ObjectNode linux = report(new int[][] {{0, 3, 1, 5}, {0, 2, 1, 3, 2, 2, 3, 3}}, 3);
+        List<String> diff = new ArrayList<>();
+        ExamplesDifferentialKernelIT.diff(ExamplesDifferentialKernelIT.normalise(mock), ExamplesDifferentialKernelIT.normalise(linux),
+                "", diff);
+        assertThat(diff).isEmpty();
+        // md0 attached to vf0's destroyed IOAS 5 instead of its own: a difference.
+        ObjectNode wrong = report(new int[][] {{0, 3, 1, 5}, {0, 2, 1, 3, 2, 2, 3, 5}}, 3);
+        ExamplesDifferentialKernelIT.diff(ExamplesDifferentialKernelIT.normalise(mock), ExamplesDifferentialKernelIT.normalise(wrong),
+                "", diff);
+        assertThat(diff).containsExactly("steps[1].calls[3].ptId: mock=\"#4\" linux=\"#2\"");
+    }
 }

@@ -14,8 +14,25 @@ import java.util.Map;
  * ({@code -Dkernellab.guest=true}) a missing kernel is a failure instead.
  */
 final class KernelLab {
-    /** The options that make the linux backend create devices through the selftest mock. */
-    static final BackendOptions SELFTEST = BackendOptions.of(Map.of("source", "selftest"));
+    /** The mdev type of the kernel's sample driver mtty that boot 1 builds in (one serial port per mdev). */
+    static final String MDEV_TYPE = "mtty-1";
+
+    /**
+     * The options that make the linux backend create devices through the selftest mock, and mdevs through mtty
+     * ({@code mdev=mtty-1}).
+     */
+    static final BackendOptions SELFTEST = BackendOptions.of(Map.of("source", "selftest", "mdev", MDEV_TYPE));
+
+    /**
+     * {@link #SELFTEST} with the selftest devices' VF dirty tracking declared ({@code vfLogging=declared}): the
+     * differential's options, which leaves out every example where core calls DMA logging.
+     */
+    static final BackendOptions DIFFERENTIAL = BackendOptions.of(Map.of("source", "selftest", "mdev", MDEV_TYPE,
+            "vfLogging", "declared"));
+
+    /** {@link #DIFFERENTIAL} with failures made by the kernel ({@code faults=kernel}). */
+    static final BackendOptions KERNEL_FAULTS = BackendOptions.of(Map.of("source", "selftest", "mdev", MDEV_TYPE,
+            "vfLogging", "declared", "faults", "kernel"));
 
     private KernelLab() {
     }
@@ -29,8 +46,13 @@ final class KernelLab {
         assumeTrue(a.available(), () -> "linux backend unavailable here (run kernel-lab/run --boot 1): " + a.reason());
     }
 
-    /** A fresh linux backend on the selftest mock. */
+    /** A fresh linux backend on the selftest mock, with mtty mdevs. */
     static IommufdBackend openLinux() {
-        return IommufdBackends.provider("linux").open(SELFTEST);
+        return openLinux(SELFTEST);
+    }
+
+    /** A fresh linux backend with {@code options}. */
+    static IommufdBackend openLinux(BackendOptions options) {
+        return IommufdBackends.provider("linux").open(options);
     }
 }

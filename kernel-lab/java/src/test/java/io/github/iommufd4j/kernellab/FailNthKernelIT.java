@@ -55,6 +55,21 @@ class FailNthKernelIT {
       return new Expect(n, n, results, false);
     }
 
+    /**
+     * Results that a regular expression describes, for calls that allocate a domain: one of their absorbed
+     * __GFP_NOWARN allocations (an xarray's first try) happens in some runs and not in others, so the points
+     * after it shift by one from one N to the next (seen: HWPT_ALLOC 7 and 8 points, a detach that makes a new
+     * auto domain 9 and 10, in the same boot).
+     */
+    static Expect varying(int min, int max, String regex) {
+      return new Expect(min, max, "~" + regex, false);
+    }
+
+    /** Whether {@code actual} (one result per N) is what this expects. */
+    boolean matches(String actual) {
+      return results.startsWith("~") ? actual.matches(results.substring(1)) : actual.equals(results);
+    }
+
     static Expect between(int min, int max) {
       return new Expect(min, max, null, false);
     }
@@ -95,8 +110,9 @@ class FailNthKernelIT {
     EXPECTED_FAILSLAB.put(IOAS_ALLOC_NAME, Expect.exactly("ENOMEM ok"));
     EXPECTED_FAILSLAB.put(BIND_NAME, Expect.between(38, 46));
     EXPECTED_FAILSLAB.put(HW_INFO_NAME, Expect.exactly("ENOENT ENOMEM"));
-    EXPECTED_FAILSLAB.put(HWPT_ALLOC_NAME, Expect.exactly("ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM ok"));
-    EXPECTED_FAILSLAB.put(HWPT_ALLOC_DIRTY_NAME, Expect.exactly("ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM ok"));
+    // each N is its own run, with one or two absorbed points at the end
+    EXPECTED_FAILSLAB.put(HWPT_ALLOC_NAME, Expect.varying(7, 8, "ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM( ok){1,2}"));
+    EXPECTED_FAILSLAB.put(HWPT_ALLOC_DIRTY_NAME, Expect.varying(7, 8, "ENOENT EINVAL ENOMEM ENOMEM ENOMEM ENOMEM( ok){1,2}"));
     EXPECTED_FAILSLAB.put(HWPT_ALLOC_MAPPED_NAME, Expect.between(8, LIMIT));
     EXPECTED_FAILSLAB.put(ATTACH_NAME, Expect.exactly("ENOENT ENOENT EINVAL ENOMEM"));
     EXPECTED_FAILSLAB.put(MAP_NAME, Expect.between(4, LIMIT));
@@ -104,7 +120,10 @@ class FailNthKernelIT {
     EXPECTED_FAILSLAB.put(SDT_ENABLE_NAME, Expect.exactly("ENOENT"));
     EXPECTED_FAILSLAB.put(SDT_DISABLE_NAME, Expect.exactly("ENOENT"));
     EXPECTED_FAILSLAB.put(GDB_NAME, Expect.exactly("ENOENT ENOMEM"));
-    EXPECTED_FAILSLAB.put(DETACH_NAME, Expect.exactly("ENOENT ENOENT ENOMEM ENOMEM ENOMEM ENOMEM ok EINVAL ENOMEM"));
+    // each N is its own run with one or two absorbed points: N = 8 sees EINVAL or ok, N = 9 ENOMEM or EINVAL, and
+    // N = 10 the attach handle's ENOMEM only in a run with two
+    EXPECTED_FAILSLAB.put(DETACH_NAME, Expect.varying(9, 10,
+        "ENOENT ENOENT ENOMEM ENOMEM ENOMEM ENOMEM ok( EINVAL| ok)( ENOMEM| EINVAL)( ENOMEM)?"));
     // 1 with 2 MiB mapped before, 2 with 256 KiB: the unmap's temporary buffers, each with a fallback
     EXPECTED_FAILSLAB.put(DESTROY_HWPT_NAME, Expect.neverFails(1, 4));
     EXPECTED_FAILSLAB.put(UNMAP_NAME, Expect.exactly("ENOENT"));
@@ -496,9 +515,11 @@ class FailNthKernelIT {
         assertThat(rows).as(sc.name() + ": every injected failure is absorbed").allMatch(r -> r.errno() == 0);
       }
       if (want.results() != null) {
-        assertThat(lastInjected).as(sc.name() + ": a deterministic count (every N up to it injected)").isEqualTo(points);
-        assertThat(results(rows)).as(sc.name() + ": the result of each N (kernel-lab/README.md, EXPECTED_FAILSLAB)")
-            .isEqualTo(want.results());
+        if (!want.results().startsWith("~")) {
+          assertThat(lastInjected).as(sc.name() + ": a deterministic count (every N up to it injected)").isEqualTo(points);
+        }
+        assertThat(want.matches(results(rows))).as(sc.name() + ": the result of each N is " + want.results()
+            + " (kernel-lab/README.md, EXPECTED_FAILSLAB), not " + results(rows)).isTrue();
       }
     }
   }

@@ -75,6 +75,11 @@ public final class LabReach {
                                 + " -m 128M " + ram());
                     }
                 }
+            } else if (step instanceof Step.ViommuMap || step instanceof Step.ViommuUnmap) {
+                why.add(at + ": the guest's vIOMMU mappings need an emulated IOMMU, and the lab runs pc without one");
+            } else if (!(step instanceof Step.Attach || step instanceof Step.Detach || step instanceof Step.Dma
+                    || step instanceof Step.Fault)) {
+                why.add(at + ": QEMU takes no such step on request in the lab");
             }
         }
         return why;

@@ -56,6 +56,13 @@ class LabReachTest {
     }
 
     @Test
+    void theGuestsVIommuMappingsAreOutOfReach() {
+        Scenario s = scenario(List.of(dev("t0", false, false)), List.of(new Step.ViommuMap("t0", 0x1000000, 0x2000)), 4096);
+        assertThat(LabReach.reasons(s)).containsExactly("step 0 (viommuMap): the guest's vIOMMU mappings need an emulated"
+                + " IOMMU, and the lab runs pc without one");
+    }
+
+    @Test
     void moreDevicesThanSlotsIsOutOfReach() {
         List<DeviceDef> devices = new ArrayList<>();
         for (int i = 0; i <= LabReach.MAX_DEVICES; i++) {

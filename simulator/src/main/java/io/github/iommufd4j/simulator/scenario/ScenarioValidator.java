@@ -1,5 +1,6 @@
 package io.github.iommufd4j.simulator.scenario;
 
+import io.github.iommufd4j.core.ViommuKind;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,8 +61,48 @@ public final class ScenarioValidator {
         for (int i = 0; i < scenario.steps().size(); i++) {
             checkStep(problems, "steps[" + i + "]." + scenario.steps().get(i).opName(), scenario.steps().get(i),
                     deviceNames, page);
+            checkViommuStep(problems, "steps[" + i + "]." + scenario.steps().get(i).opName(), scenario.steps().get(i),
+                    scenario, page);
         }
         return List.copyOf(problems);
+    }
+
+    /**
+     * The vIOMMU steps (format additions for Q-EV-5): their device sits behind a translating vIOMMU
+     * ({@code viommuKind: intel-iommu}), and a mapping is one IOTLB entry: a power-of-two length of at least a page,
+     * an iova aligned to it.
+     */
+    private static void checkViommuStep(List<ScenarioProblem> problems, String at, Step step, Scenario scenario, long page) {
+        String device;
+        long iova;
+        long length;
+        if (step instanceof Step.ViommuMap m) {
+            device = m.device();
+            iova = m.iova();
+            length = m.length();
+        } else if (step instanceof Step.ViommuUnmap u) {
+            device = u.device();
+            iova = u.iova();
+            length = u.length();
+        } else {
+            return;
+        }
+        DeviceDef d = scenario.device(device);
+        if (d == null) {
+            checkDevice(problems, at + ".device", device, new LinkedHashSet<>(scenario.devices().stream().map(DeviceDef::name).toList()));
+        } else if (d.viommuKindOrDefault() != ViommuKind.INTEL_IOMMU) {
+            problems.add(new ScenarioProblem(at + ".device", "device '" + device + "' sits behind no translating vIOMMU;"
+                    + " expected a device with viommu: true and viommuKind: intel-iommu"));
+        }
+        if (iova % page != 0 || length % page != 0) {
+            checkAligned(problems, at, iova, length, page);
+        } else if (Long.bitCount(length) != 1) {
+            problems.add(new ScenarioProblem(at + ".length", "0x" + Long.toHexString(length) + " is not one IOTLB entry;"
+                    + " expected a power of two (a multiple of pageSize 0x" + Long.toHexString(page) + ")"));
+        } else if ((iova & (length - 1)) != 0) {
+            problems.add(new ScenarioProblem(at + ".iova", "0x" + Long.toHexString(iova) + " is not aligned to the"
+                    + " mapping's length 0x" + Long.toHexString(length) + "; expected an IOTLB entry's natural alignment"));
+        }
     }
 
     private static void checkStep(List<ScenarioProblem> problems, String at, Step step, Set<String> devices,

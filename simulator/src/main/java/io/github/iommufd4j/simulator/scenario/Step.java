@@ -28,6 +28,9 @@ import java.util.Objects;
         @JsonSubTypes.Type(value = Step.MapMemory.class, name = "map"),
         @JsonSubTypes.Type(value = Step.UnmapMemory.class, name = "unmap"),
         @JsonSubTypes.Type(value = Step.Fault.class, name = "fault"),
+        // vIOMMU steps (Q-EV-5): the guest maps and unmaps through a translating intel-iommu
+        @JsonSubTypes.Type(value = Step.ViommuMap.class, name = "viommuMap"),
+        @JsonSubTypes.Type(value = Step.ViommuUnmap.class, name = "viommuUnmap"),
         @JsonSubTypes.Type(value = Step.Migrate.class, name = "migrate")})
 @JsonClassDescription("a map with one key, the step (- attach: vf0)")
 public sealed interface Step {
@@ -211,6 +214,60 @@ public sealed interface Step {
         @Override
         public String opName() {
             return "fault";
+        }
+    }
+
+    /**
+     * {@code viommuMap: {device, iova, length}}: the guest maps {@code [iova, iova + length)} of its RAM 1:1 in the
+     * translating vIOMMU the device sits behind ({@code viommuKind: intel-iommu}): one IOTLB entry, which QEMU's MAP
+     * notifier shadows into the device's IOAS.
+     *
+     * @param iova   the IOVA (and guest address) of the entry, aligned to its length
+     * @param length a power of two, at least the page size
+     */
+    record ViommuMap(
+            @JsonProperty(required = true) @JsonPropertyDescription("the name of a device behind viommuKind: intel-iommu") String device,
+            @JsonProperty(required = true) @JsonPropertyDescription("the IOVA (= guest address) of the mapping") long iova,
+            @JsonProperty(required = true) @JsonPropertyDescription("its size, a power of two") long length)
+            implements Step {
+        public ViommuMap {
+            Checks.name(device, "device");
+            Checks.range(iova, length);
+        }
+
+        @Override
+        public String opName() {
+            return "viommuMap";
+        }
+
+        @Override
+        public String target() {
+            return device;
+        }
+    }
+
+    /**
+     * {@code viommuUnmap: {device, iova, length}}: the guest unmaps a mapping {@link ViommuMap} made; QEMU's UNMAP
+     * notifier unmaps it from the device's IOAS (reading its dirty bits first from QEMU 11.0, Q-EV-5).
+     */
+    record ViommuUnmap(
+            @JsonProperty(required = true) @JsonPropertyDescription("the name of a device behind viommuKind: intel-iommu") String device,
+            @JsonProperty(required = true) @JsonPropertyDescription("the IOVA of a mapping made by viommuMap") long iova,
+            @JsonProperty(required = true) @JsonPropertyDescription("its size") long length)
+            implements Step {
+        public ViommuUnmap {
+            Checks.name(device, "device");
+            Checks.range(iova, length);
+        }
+
+        @Override
+        public String opName() {
+            return "viommuUnmap";
+        }
+
+        @Override
+        public String target() {
+            return device;
         }
     }
 

@@ -39,4 +39,31 @@ public interface Ioctls {
 
     /** The host's page size in bytes. */
     long pageSize();
+
+    /**
+     * Opens {@code /proc/thread-self/fail-nth} for the calling thread (the kernel's fault injection,
+     * {@code CONFIG_FAULT_INJECTION}; see {@code kernel-lab/README.md}, "Kernel-made failures: fail-nth").
+     *
+     * @throws NativeCallException with the errno when the file cannot be opened (ENOENT: a kernel without fault
+     *                             injection)
+     */
+    default FailNthFile openFailNth() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot arm the kernel's fail-nth");
+    }
+
+    /**
+     * {@code ioctl(fd, request, arg)} with the {@code nth} fault point of the calling thread armed: copies
+     * {@code arg} to native memory, writes {@code nth} to {@code failNth}, makes the ioctl, reads what is left of
+     * the count and writes 0, with nothing in between that could enter the kernel; then copies the native bytes
+     * back into {@code arg} when the ioctl succeeded.
+     *
+     * @param failNth the calling thread's own file ({@link FailNthFile#owner()} must be the calling thread)
+     * @param nth     1 or more
+     * @throws IllegalArgumentException for {@code nth} below 1
+     * @throws IllegalStateException    when called from another thread than the file's owner, or when the count
+     *                                  could not be written (nothing was called) or cleared again
+     */
+    default ArmedIoctl ioctlFailingNth(int fd, int request, NativeStruct arg, FailNthFile failNth, int nth) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot arm the kernel's fail-nth");
+    }
 }

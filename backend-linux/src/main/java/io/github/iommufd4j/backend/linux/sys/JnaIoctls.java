@@ -22,6 +22,12 @@ import com.sun.jna.Pointer;
  * errno comes from {@link LastErrorException} for {@code open}, {@code close} and {@code mmap}, and from
  * {@link Native#getLastError()} for {@code ioctl} (JNA saves the thread's errno right after every native call);
  * the ioctl path throws nothing, since EINVAL is the normal answer of a HWPT probe.
+ *
+ * <p>An ioctl with the kernel's fail-nth armed ({@link #ioctlFailingNth}) is four direct-mapped calls on the
+ * calling thread: {@code write(N)}, {@code ioctl}, {@code pread} of what is left, {@code write("0")}. Every fault
+ * point the thread passes in any system call or page fault counts the N down, so the struct, the digits and the
+ * read-back buffer are native memory written (and so faulted in) before the first write, and nothing between the
+ * four calls allocates, loads a class or throws; the errno of the ioctl is taken before the {@code pread}.
  */
 public final class JnaIoctls implements Ioctls {
 
@@ -51,7 +57,16 @@ public final class JnaIoctls implements Ioctls {
         static native int munmap(Pointer addr, long length) throws LastErrorException;
 
         static native long sysconf(int name);
+
+        /** For the fail-nth file only; without {@code throws}: nothing may be built inside the armed window. */
+        static native long write(int fd, Pointer buf, long count);
+
+        /** For the fail-nth file only; without {@code throws}, as {@link #write}. */
+        static native long pread(int fd, Pointer buf, long count, long offset);
     }
+
+    /** {@code /proc/thread-self/fail-nth} (CONFIG_FAULT_INJECTION). */
+    static final String FAIL_NTH = "/proc/thread-self/fail-nth";
 
     private JnaIoctls() {
     }
@@ -95,6 +110,118 @@ public final class JnaIoctls implements Ioctls {
             mem.read(0, bytes, 0, bytes.length);
             arg.setBytes(bytes);
             return 0;
+        }
+    }
+
+    @Override
+    public FailNthFile openFailNth() {
+        int fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            throw new NativeCallException("open(" + FAIL_NTH + ")", -fd);
+        }
+        JnaFailNth f = new JnaFailNth(fd, Thread.currentThread());
+        // Clears any count and checks the read-back path (direct mapping links every call at registration).
+        try {
+            f.disarmOrThrow();
+            if (LibC.pread(fd, f.readBack, JnaFailNth.READ_BACK - 1, 0) <= 0) {
+                throw new NativeCallException("pread(" + FAIL_NTH + ")", Native.getLastError());
+            }
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+        return f;
+    }
+
+    @Override
+    public ArmedIoctl ioctlFailingNth(int fd, int request, NativeStruct arg, FailNthFile failNth, int nth) {
+        if (nth < 1) {
+            throw new IllegalArgumentException("fail-nth count " + nth + ": must be 1 or more");
+        }
+        if (!(failNth instanceof JnaFailNth f) || f.owner != Thread.currentThread()) {
+            throw new IllegalStateException("fail-nth file " + failNth + " was not opened by the calling thread "
+                    + Thread.currentThread() + ": it would arm another thread's fault points");
+        }
+        byte[] digits = Integer.toString(nth).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] bytes = arg.toBytes();
+        try (Memory mem = new Memory(bytes.length)) {
+            mem.write(0, bytes, 0, bytes.length);
+            f.arm.write(0, digits, 0, digits.length);
+            int errno;
+            long left;
+            long disarmed;
+            // ---- armed window: these four native calls and nothing else ----
+            if (LibC.write(f.fd, f.arm, digits.length) != digits.length) {
+                int e = Native.getLastError();
+                f.disarmOrThrow();
+                throw new IllegalStateException("writing " + nth + " to " + FAIL_NTH + " failed with errno " + e
+                        + "; the ioctl was not made");
+            }
+            errno = LibC.ioctl(fd, Integer.toUnsignedLong(request), mem) == -1 ? Native.getLastError() : 0;
+            left = LibC.pread(f.fd, f.readBack, JnaFailNth.READ_BACK - 1, 0);
+            disarmed = LibC.write(f.fd, f.zero, 1);
+            // ---- disarmed ----
+            if (left <= 0 || disarmed != 1) {
+                throw new IllegalStateException("after ioctl 0x" + Integer.toHexString(request) + " (errno " + errno
+                        + ") the fail-nth count could not be " + (left <= 0 ? "read back" : "cleared")
+                        + ": later allocations of this thread may fail");
+            }
+            int remaining = Integer.parseInt(f.readBack.getString(0, "US-ASCII").substring(0, (int) left).trim());
+            if (errno == 0) {
+                mem.read(0, bytes, 0, bytes.length);
+                arg.setBytes(bytes);
+            }
+            return new ArmedIoctl(nth, errno, remaining);
+        }
+    }
+
+    /** The fail-nth file of one thread, with the native buffers its armed window uses. */
+    private static final class JnaFailNth implements FailNthFile {
+        static final int READ_BACK = 32;
+        final int fd;
+        final Thread owner;
+        final Memory arm = new Memory(16);
+        final Memory zero = new Memory(1);
+        final Memory readBack = new Memory(READ_BACK);
+        private boolean closed;
+
+        JnaFailNth(int fd, Thread owner) {
+            this.fd = fd;
+            this.owner = owner;
+            arm.clear();
+            readBack.clear();
+            zero.setByte(0, (byte) '0');
+        }
+
+        void disarmOrThrow() {
+            if (LibC.write(fd, zero, 1) != 1) {
+                throw new IllegalStateException("cannot write 0 to " + FAIL_NTH + ": errno " + Native.getLastError());
+            }
+        }
+
+        @Override
+        public Thread owner() {
+            return owner;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                try {
+                    LibC.close(fd);
+                } catch (LastErrorException e) {
+                    // nothing armed: the count is cleared after every call
+                }
+                arm.close();
+                zero.close();
+                readBack.close();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return FAIL_NTH + " of " + owner.getName();
         }
     }
 

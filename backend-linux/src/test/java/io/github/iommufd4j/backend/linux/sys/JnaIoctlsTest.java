@@ -75,4 +75,34 @@ class JnaIoctlsTest {
         assertThat(p).isGreaterThanOrEqualTo(4096);
         assertThat(Long.bitCount(p)).isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("fail-nth: without CONFIG_FAULT_INJECTION opening it is ENOENT; with it, an ioctl passing no fault point leaves the count")
+    void failNthOnThisHost() throws InterruptedException {
+        if (!java.nio.file.Files.exists(java.nio.file.Path.of(JnaIoctls.FAIL_NTH))) {
+            assertThatThrownBy(sys::openFailNth).isInstanceOfSatisfying(NativeCallException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT.number()));
+            return;
+        }
+        int fd = sys.open("/dev/null", Ioctls.O_RDWR | Ioctls.O_CLOEXEC);
+        try (FailNthFile f = sys.openFailNth()) {
+            assertThat(f.owner()).isSameAs(Thread.currentThread());
+            ArmedIoctl r = sys.ioctlFailingNth(fd, IoasAlloc.REQUEST, IoasAlloc.encode(), f, 1000);
+            assertThat(r.errno()).isEqualTo(Errno.ENOTTY.number());
+            assertThat(r.fired()).as("an ENOTTY ioctl allocates nothing: %s", r).isFalse();
+            java.util.concurrent.atomic.AtomicReference<Throwable> other = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    sys.ioctlFailingNth(fd, IoasAlloc.REQUEST, IoasAlloc.encode(), f, 1);
+                } catch (Throwable e) {
+                    other.set(e);
+                }
+            });
+            t.start();
+            t.join();
+            assertThat(other.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("not opened by the calling thread");
+        } finally {
+            sys.close(fd);
+        }
+    }
 }

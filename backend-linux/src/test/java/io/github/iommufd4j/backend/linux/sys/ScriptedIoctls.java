@@ -22,6 +22,10 @@ public final class ScriptedIoctls implements Ioctls {
         int answer(NativeStruct arg, ScriptedIoctls memory);
     }
 
+    /** One ioctl made with fail-nth armed: the count and the file it was armed through. */
+    public record ArmedCall(int request, int nth, FailNthFile file) {
+    }
+
     /** One ioctl as made: the bytes sent (before the answer). */
     public record Call(int fd, int request, byte[] sent) {
         /** The {@code u32} sent at {@code offset}. */
@@ -44,6 +48,11 @@ public final class ScriptedIoctls implements Ioctls {
     private final Map<String, Integer> openResults = new HashMap<>();
     private final List<Integer> closed = new ArrayList<>();
     private final List<Long> allocations = new ArrayList<>();
+    private final List<ArmedCall> armedCalls = new ArrayList<>();
+    private final List<FakeFailNth> failNthFiles = new ArrayList<>();
+    private int failNthOpenErrno;
+    private int armedNth;
+    private boolean fired;
     private long nextAddress = 0x7f00_0000_0000L;
     private int nextFd = 10;
     private long pageSize = 4096;
@@ -63,6 +72,35 @@ public final class ScriptedIoctls implements Ioctls {
     public ScriptedIoctls onOpen(String path, int result) {
         openResults.put(path, result);
         return this;
+    }
+
+    /** {@link #openFailNth()} fails with {@code errno} (a kernel without fault injection: ENOENT). */
+    public ScriptedIoctls failNthMissing(int errno) {
+        this.failNthOpenErrno = errno;
+        return this;
+    }
+
+    /** Inside an answer: the fail-nth count armed for this ioctl, 0 when it is not armed. */
+    public int armedNth() {
+        return armedNth;
+    }
+
+    /** Inside an answer: the armed failure was injected (fail-nth reads back 0). */
+    public void fire() {
+        if (armedNth == 0) {
+            throw new AssertionError("fire() in an ioctl that is not armed");
+        }
+        fired = true;
+    }
+
+    /** The ioctls made with fail-nth armed, in order. */
+    public List<ArmedCall> armedCalls() {
+        return armedCalls;
+    }
+
+    /** The fail-nth files opened so far. */
+    public List<FakeFailNth> failNthFiles() {
+        return failNthFiles;
     }
 
     public ScriptedIoctls pageSize(long size) {
@@ -132,6 +170,60 @@ public final class ScriptedIoctls implements Ioctls {
                     + arg.size() + " bytes sent");
         }
         return e.answer.answer(arg, this);
+    }
+
+    @Override
+    public FailNthFile openFailNth() {
+        if (failNthOpenErrno != 0) {
+            throw new NativeCallException("open(/proc/thread-self/fail-nth)", failNthOpenErrno);
+        }
+        FakeFailNth f = new FakeFailNth(Thread.currentThread());
+        failNthFiles.add(f);
+        return f;
+    }
+
+    /** As the real layer: the owner must call; the scripted answer sees {@link #armedNth()} and may {@link #fire()}. */
+    @Override
+    public ArmedIoctl ioctlFailingNth(int fd, int request, NativeStruct arg, FailNthFile failNth, int nth) {
+        if (nth < 1) {
+            throw new IllegalArgumentException("fail-nth count " + nth);
+        }
+        if (failNth.owner() != Thread.currentThread() || ((FakeFailNth) failNth).closed) {
+            throw new IllegalStateException("fail-nth file of " + failNth.owner() + " used by " + Thread.currentThread());
+        }
+        armedCalls.add(new ArmedCall(request, nth, failNth));
+        armedNth = nth;
+        fired = false;
+        try {
+            int errno = ioctl(fd, request, arg);
+            return new ArmedIoctl(nth, errno, fired ? 0 : nth);
+        } finally {
+            armedNth = 0;
+        }
+    }
+
+    /** A fail-nth file of the fake. */
+    public static final class FakeFailNth implements FailNthFile {
+        private final Thread owner;
+        private boolean closed;
+
+        FakeFailNth(Thread owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public Thread owner() {
+            return owner;
+        }
+
+        public boolean closed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
     }
 
     @Override
