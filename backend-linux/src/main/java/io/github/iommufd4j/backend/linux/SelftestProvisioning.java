@@ -59,6 +59,9 @@ final class SelftestProvisioning implements DeviceProvisioning {
      * host page. With {@code vfLoggingDeclared} a spec's VF dirty tracking is accepted as a declaration (reported as
      * given; DMA logging on the device answers ENOTTY).
      */
+    /** The scenario family that stands for Linux's arm-smmu-v3 driver (as the mock answers it: kernel-uapi.md, K-ALLOC-6). */
+    static final String ARM_SMMU_V3 = "arm-smmu-v3";
+
     static Optional<String> cannotCreate(DeviceSpec spec, Iterable<DeviceSpec> existing, long hostPageSize,
                                          boolean vfLoggingDeclared) {
         IommuSpec iommu = spec.iommu();
@@ -70,6 +73,10 @@ final class SelftestProvisioning implements DeviceProvisioning {
         }
         if (!iommu.nestParent()) {
             return Optional.of("the selftest mock IOMMU always accepts NEST_PARENT; nestParent=false cannot be honoured");
+        }
+        if (iommu.family().equals(ARM_SMMU_V3)) {
+            return Optional.of("family " + ARM_SMMU_V3 + " stands for Linux's arm-smmu-v3 driver, which refuses"
+                    + " DIRTY_TRACKING with NEST_PARENT (EOPNOTSUPP); the selftest mock accepts both, so it cannot be one");
         }
         if (iommu.apertureStart() != SelftestSource.APERTURE_START || iommu.apertureLast() != SelftestSource.APERTURE_LAST) {
             return Optional.of("the selftest mock's aperture is fixed at [0x1000000, 0x7fffffff]");

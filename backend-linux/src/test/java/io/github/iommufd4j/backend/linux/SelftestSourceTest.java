@@ -195,7 +195,7 @@ class SelftestSourceTest {
     }
 
     @Test
-    @DisplayName("cannotCreate refuses what the kernel mock cannot be: mdev, VF dirty tracking, a second family, others")
+    @DisplayName("cannotCreate refuses what the kernel mock cannot be: mdev, VF dirty tracking, a second family, the arm-smmu-v3 driver, others")
     void cannotCreateRules() {
         assertThat(provisioning.cannotCreate(DeviceSpec.plain("ok", DIRTY))).isEmpty();
         assertThat(provisioning.cannotCreate(new DeviceSpec("m", DIRTY, true, false, false, false))).get().asString().contains("mediated");
@@ -204,6 +204,8 @@ class SelftestSourceTest {
                 .get().asString().contains("NEST_PARENT");
         assertThat(provisioning.cannotCreate(DeviceSpec.plain("a",
                 new IommuSpec("x", "selftest", true, true, 0, (1L << 31) - 1, 2048)))).get().asString().contains("aperture");
+        assertThat(provisioning.cannotCreate(DeviceSpec.plain("s", selftestShaped("smmu", "arm-smmu-v3", true, true))))
+                .get().asString().contains("arm-smmu-v3 driver");
         assertThat(provisioning.cannotCreate(DeviceSpec.plain("p",
                 new IommuSpec("x", "selftest", true, true, 1L << 24, (1L << 31) - 1, 4096)))).get().asString().contains("IOPTE");
         provisioning.createDevice(DeviceSpec.plain("first", DIRTY));
