@@ -314,7 +314,7 @@ static int fail(int e)
 
 /* ------------------------------------------------------------------------------------------- iommufd */
 
-/* K-GEN-3/4: the struct's size below the minimum is EINVAL; a larger size must have a zero tail. */
+/* K-GEN-3, K-GEN-4: the struct's size below the minimum is EINVAL; a larger size must have a zero tail. */
 static int check_size(const void *arg, uint32_t size, size_t min, size_t kernel)
 {
     if (size < min) {
@@ -498,7 +498,7 @@ static int iommufd_ioctl(unsigned long req, void *arg)
         done();
         return e ? fail(e) : 0;
     }
-    default: {
+    default: { /* K-GEN-1: an unknown command is ENOTTY */
         event("UNKNOWN_IOCTL", "fd=iommufd req=0x%lx", req);
         return fail(ENOTTY);
     }

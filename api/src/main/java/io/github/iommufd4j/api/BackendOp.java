@@ -2,7 +2,7 @@ package io.github.iommufd4j.api;
 
 /**
  * The backend operations, named as in scenario {@code fault} steps and report {@code calls}
- * ({@code scenario-format.md}). {@link #UNBIND} (closing the device, {@code close(fd)} on a real kernel) is
+ * ({@code docs/reference/scenario-format.md}). {@link #UNBIND} (closing the device, {@code close(fd)} on a real kernel) is
  * this project's addition: QEMU's detach and rollback end with it.
  */
 public enum BackendOp {

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * One open iommufd: the kernel's objects and commands, not QEMU's. Every method is one kernel command (one
  * ioctl on a real kernel) and fails with an {@link IommufdException} carrying the kernel's errno, as
- * {@code kernel-uapi.md} section 3 specifies. Ids are per backend instance (K-ID-1).
+ * {@code docs/reference/kernel-uapi.md} section 3 specifies. Ids are per backend instance (K-ID-1).
  *
  * <p>Arguments that no kernel call could express (a null, a negative count, a bitmap too small for the
  * requested range) are rejected with {@link IllegalArgumentException} or {@link NullPointerException}

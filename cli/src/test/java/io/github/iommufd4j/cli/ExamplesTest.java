@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Runs every scenario of {@code examples/} through the command in-process and compares its JSON report with
- * {@code examples/expected/<name>.json}, which was checked by hand against {@code qemu-rules.md} (the
+ * {@code examples/expected/<name>.json}, which was checked by hand against {@code docs/reference/qemu-rules.md} (the
  * README of {@code examples/} says what was checked for each; the rule ids are in each example's opening
  * comment).
  */

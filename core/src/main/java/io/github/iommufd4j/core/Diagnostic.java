@@ -7,7 +7,7 @@ import java.util.Objects;
  * non-fatal failure ({@link Level#ERROR}).
  *
  * @param level  how serious
- * @param text   the text, exactly as QEMU prints it where {@code qemu-rules.md} gives one
+ * @param text   the text, exactly as QEMU prints it where {@code docs/reference/qemu-rules.md} gives one
  * @param device the device concerned, or null
  */
 public record Diagnostic(Level level, String text, String device) {

@@ -1,7 +1,7 @@
 package io.github.iommufd4j.core;
 
 /**
- * The outcome of QEMU's migration checks for one device at realize ({@code qemu-rules.md} section 5).
+ * The outcome of QEMU's migration checks for one device at realize ({@code docs/reference/qemu-rules.md} section 5).
  *
  * @param rule    the row that decided, {@code Q-MIG-1} to {@code Q-MIG-6}, or a later version's row: {@code Q-EV-11}
  *                (the dirty-bitmap limit), {@code Q-EV-13} (the accelerated vSMMU's blocker)

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Section 5 of {@code qemu-rules.md}: QEMU's {@code vfio_migration_realize}, first matching row wins for the device's
+ * Section 5 of {@code docs/reference/qemu-rules.md}: QEMU's {@code vfio_migration_realize}, first matching row wins for the device's
  * decision, with the rows later versions changed or added as the profile's policies answer them: Q-EV-11
  * ({@link DirtyTrackingLimit}) inside Q-MIG-3, Q-EV-6 ({@link ViommuMigrationBlocker}) in Q-MIG-5, and the accelerated
  * vSMMU's blocker Q-EV-13 ({@link ViommuModels}) after them. The blockers it adds on the way (a device's own, and

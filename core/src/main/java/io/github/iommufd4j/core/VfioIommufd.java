@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 
 /**
  * The VMM side of VFIO over iommufd, as QEMU's {@code hw/vfio/iommufd.c} does it: address spaces, containers,
- * HWPTs and devices over one {@link IommufdBackend}, with the rules of {@code qemu-rules.md}.
+ * HWPTs and devices over one {@link IommufdBackend}, with the rules of {@code docs/reference/qemu-rules.md}.
  *
  * <p>Entry points: {@link #attach} (Q-ATT-1 to Q-ATT-10, then the migration decision Q-MIG), {@link #detach}
  * (Q-DET-1 to Q-DET-3), {@link #startDirtyTracking}/{@link #stopDirtyTracking} (Q-DT-1, Q-DT-2, Q-DT-4),

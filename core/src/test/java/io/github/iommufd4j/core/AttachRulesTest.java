@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Section 2 of qemu-rules.md on backend-mock. */
+/** Section 2 of docs/reference/qemu-rules.md on backend-mock. */
 class AttachRulesTest {
 
     private static final String WARN_B = "IOMMU instance for device b doesn't support dirty tracking";

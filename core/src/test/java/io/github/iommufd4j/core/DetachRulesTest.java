@@ -7,7 +7,7 @@ import io.github.iommufd4j.api.Errno;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Section 3 of qemu-rules.md on backend-mock. */
+/** Section 3 of docs/reference/qemu-rules.md on backend-mock. */
 class DetachRulesTest {
 
     @Test

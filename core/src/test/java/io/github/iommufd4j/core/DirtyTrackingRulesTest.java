@@ -13,7 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Section 4 of qemu-rules.md on backend-mock. */
+/** Section 4 of docs/reference/qemu-rules.md on backend-mock. */
 class DirtyTrackingRulesTest {
     private static final long M = TestHost.MEMORY_IOVA;
     private static final long PAGE = 4096;

@@ -8,7 +8,7 @@ import io.github.iommufd4j.api.IommuSpec;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Section 5 of qemu-rules.md: one test per row, with its message, on backend-mock. */
+/** Section 5 of docs/reference/qemu-rules.md: one test per row, with its message, on backend-mock. */
 class MigrationRulesTest {
 
     private static DeviceSpec spec(String name, IommuSpec iommu, boolean vf, boolean migration, boolean p2p) {

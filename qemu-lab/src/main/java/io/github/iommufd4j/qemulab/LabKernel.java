@@ -410,7 +410,7 @@ public final class LabKernel implements AutoCloseable {
                 return iovaRanges(a);
             case "SET_DIRTY_TRACKING": {
                 long flags = a.num("flags");
-                if ((flags & ~1L) != 0) {
+                if ((flags & ~1L) != 0) { // K-SDT-1: a flag other than ENABLE is EOPNOTSUPP
                     throw refuse(op, kv("hwptId", a.u32("hwpt"), "flags", flags), Errno.EOPNOTSUPP);
                 }
                 backend.setDirtyTracking(a.u32("hwpt"), flags == 1);

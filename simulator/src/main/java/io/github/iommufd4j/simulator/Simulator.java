@@ -48,7 +48,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Runs a scenario through {@link VfioIommufd} on a backend and builds the report of {@code scenario-format.md}.
+ * Runs a scenario through {@link VfioIommufd} on a backend and builds the report of {@code docs/reference/scenario-format.md}.
  * Each run opens its own backend instance and closes it; a simulator holds no state between runs and may be
  * used from several threads.
  */
@@ -337,7 +337,7 @@ public final class Simulator {
         }
 
         /**
-         * QEMU's migration of the paused VM, then {@code cont} ({@code scenario-format.md}, {@code migrate}): refused
+         * QEMU's migration of the paused VM, then {@code cont} ({@code docs/reference/scenario-format.md}, {@code migrate}): refused
          * while one runs, or with the newest blocker's text while any blocker exists, with no call; else
          * {@code log_global_start} (a failure ends the migration), the writes, the setup sync and the final sync (a
          * failed query ends the migration with QEMU's error of that phase), and {@code log_global_stop}, which QEMU

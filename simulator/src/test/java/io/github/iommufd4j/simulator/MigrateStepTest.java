@@ -20,7 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code migrate} step ({@code scenario-format.md}): QEMU 10.0's migration of the paused VM as the qemu-lab measured
+ * The {@code migrate} step ({@code docs/reference/scenario-format.md}): QEMU 10.0's migration of the paused VM as the qemu-lab measured
  * it on the real binary: blockers first, then start, the writes, the setup and the final sync, and the stop.
  */
 class MigrateStepTest {
@@ -50,8 +50,8 @@ class MigrateStepTest {
     }
 
     @Test
-    @DisplayName("migrate: start, the writes, the setup sync and the final sync over every section ascending, then the stop;"
-            + " the writes are reported by the setup sync")
+    @DisplayName("migrate: start, the writes, the setup sync and the final sync over every section ascending, then the stop"
+            + " (Q-DT-9: it waits for the VM to run, after the final sync); the writes are reported by the setup sync")
     void migrationWithIommuTracking() {
         SimulationReport r = run("qemu-10.0", List.of(dev("a", "dirty0", false, OnOffAuto.AUTO)),
                 List.of(new Step.Attach("a"), migrate(new DmaWrite("a", M + P, 2 * P), new DmaWrite("a", M2, P))));

@@ -93,7 +93,7 @@ class VersionExamplesTest {
         return String.join("; ", parts);
     }
 
-    /** The row of section 5 or 6 of {@code qemu-rules.md} a blocker's text belongs to. */
+    /** The row of section 5 or 6 of {@code docs/reference/qemu-rules.md} a blocker's text belongs to. */
     static String rule(String message) {
         Map<String, String> texts = Map.of("Migration is currently not supported with vIOMMU enabled", "Q-MIG-5",
                 "doesn't support device and IOMMU dirty tracking", "Q-MIG-3",

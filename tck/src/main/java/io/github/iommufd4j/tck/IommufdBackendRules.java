@@ -5,8 +5,8 @@ package io.github.iommufd4j.tck;
  * rule cannot be listed here and forgotten there.
  *
  * <p>Method names carry the level and the rule id: {@code required_kAlloc6_...} checks K-ALLOC-6 of
- * {@code kernel-uapi.md}, {@code optional_qDt2_...} Q-DT-2 of {@code qemu-rules.md}. Ids without a number
- * ({@code K-MAP}, {@code K-UNMAP}, {@code K-DETACH}, {@code K-FAIL}) name sections of {@code kernel-uapi.md}
+ * {@code docs/reference/kernel-uapi.md}, {@code optional_qDt2_...} Q-DT-2 of {@code docs/reference/qemu-rules.md}. Ids without a number
+ * ({@code K-MAP}, {@code K-UNMAP}, {@code K-DETACH}, {@code K-FAIL}) name sections of {@code docs/reference/kernel-uapi.md}
  * that carry no numbered id (IOAS_MAP, IOAS_UNMAP, DETACH, and the selftests' fail_nth idea of section 5).
  *
  * <p>Each method carries its {@link OnFailure} hint (what to look at when it fails), shown with every failure,
@@ -29,7 +29,7 @@ package io.github.iommufd4j.tck;
  */
 public interface IommufdBackendRules {
 
-    // ------------------------------------------------------------------ objects (kernel-uapi.md §1, §3)
+    // ------------------------------------------------------------------ objects (docs/reference/kernel-uapi.md §1, §3)
 
     /**
      * K-ID-1 (required). On a fresh backend IOAS_ALLOC gives 1, 2, 3; after destroying 2 the next IOAS is 2
@@ -212,7 +212,7 @@ public interface IommufdBackendRules {
 
     /**
      * K-GDB-3 (required). {@code iova + length - 1} overflowing 64 bits: EOVERFLOW. Length 0 is EINVAL, as a real
-     * 6.12 kernel answers (kernel-uapi.md derives EOVERFLOW; measured in the kernel lab, the kernel wins).
+     * 6.12 kernel answers (docs/reference/kernel-uapi.md derives EOVERFLOW; measured in the kernel lab, the kernel wins).
      * Skipped: without a dirty-capable device.
      */
     @OnFailure("the overflow check")

@@ -467,7 +467,7 @@ public abstract class IommufdBackendVerification implements IommufdBackendRules 
         expectErrno("K-GDB-3: GET_DIRTY_BITMAP(iova 0xfffffffffffff000, length 0x2000)", Errno.EOVERFLOW,
                 () -> backend.getDirtyBitmap(d.hwpt, -PAGE, 2 * PAGE, PAGE, false, bits));
         // Length 0 is EINVAL on a real 6.12 kernel (measured in the kernel lab), not the EOVERFLOW
-        // kernel-uapi.md's K-GDB-3 derives from iova + length - 1 wrapping: the kernel is right.
+        // docs/reference/kernel-uapi.md's K-GDB-3 derives from iova + length - 1 wrapping: the kernel is right.
         expectErrno("K-GDB-3: GET_DIRTY_BITMAP(iova 0x1000000, length 0)", Errno.EINVAL,
                 () -> backend.getDirtyBitmap(d.hwpt, MEM, 0, PAGE, false, bits));
     }

@@ -136,7 +136,7 @@ public final class ScenarioGenerator {
         return FAULT_ERRNOS.getOrDefault(op, List.of(Errno.ENOMEM));
     }
 
-    /** The operations a {@code fault} step may name ({@code scenario-format.md}; UNBIND is not one). */
+    /** The operations a {@code fault} step may name ({@code docs/reference/scenario-format.md}; UNBIND is not one). */
     public static List<BackendOp> faultableOps() {
         return List.copyOf(FAULT_ERRNOS.keySet());
     }

@@ -59,7 +59,7 @@ final class SelftestProvisioning implements DeviceProvisioning {
      * host page. With {@code vfLoggingDeclared} a spec's VF dirty tracking is accepted as a declaration (reported as
      * given; DMA logging on the device answers ENOTTY).
      */
-    /** The scenario family that stands for Linux's arm-smmu-v3 driver (as the mock answers it: kernel-uapi.md, K-ALLOC-6). */
+    /** The scenario family that stands for Linux's arm-smmu-v3 driver (as the mock answers it: docs/reference/kernel-uapi.md, K-ALLOC-6). */
     static final String ARM_SMMU_V3 = "arm-smmu-v3";
 
     static Optional<String> cannotCreate(DeviceSpec spec, Iterable<DeviceSpec> existing, long hostPageSize,

@@ -73,7 +73,7 @@ final class SelftestSource implements DeviceSource {
         int errno = sys.ioctl(iommufd, IommuTestCmd.REQUEST, IommuTestCmd.op(0, 0));
         if (errno == Errno.ENOTTY.number()) {
             return "the selftest device source needs IOMMU_TEST_CMD, which answered ENOTTY: kernel built without "
-                    + "CONFIG_IOMMUFD_TEST (no distribution kernel enables it; see kernel-lab.md)";
+                    + "CONFIG_IOMMUFD_TEST (no distribution kernel enables it; see kernel-lab/README.md)";
         }
         if (errno != Errno.EOPNOTSUPP.number() && errno != 0) {
             return "probing IOMMU_TEST_CMD failed with " + KernelCalls.errnoName(errno);

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The real kernel's selftest mock ({@code CONFIG_IOMMUFD_TEST}), mirroring the sequence measured in
- * {@code kernel-lab.md}. Skipped (with the reason) where {@code /dev/iommu} is missing or the kernel has no
+ * {@code kernel-lab/README.md}. Skipped (with the reason) where {@code /dev/iommu} is missing or the kernel has no
  * {@code IOMMU_TEST_CMD}; run inside the kernel-lab VM with the JUnit console launcher (see README.md).
  */
 @Tag("kernel")

@@ -19,7 +19,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A real VFIO cdev (kernel-lab.md: QEMU's {@code edu} device behind an emulated VT-d, bound to vfio-pci).
+ * A real VFIO cdev (kernel-lab/README.md: QEMU's {@code edu} device behind an emulated VT-d, bound to vfio-pci).
  * The device is {@code IOMMUFD4J_VFIO_DEVICE} (a cdev path or PCI address) or the first
  * {@code /dev/vfio/devices/vfioN}; skipped where there is none.
  */

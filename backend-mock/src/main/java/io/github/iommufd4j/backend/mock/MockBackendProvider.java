@@ -10,7 +10,7 @@ import java.util.Objects;
 
 /**
  * The {@code mock} backend: an in-memory iommufd that answers like Linux 6.12 errno for errno
- * ({@code kernel-uapi.md}), with device provisioning, DMA simulation, fault injection and an object inventory.
+ * ({@code docs/reference/kernel-uapi.md}), with device provisioning, DMA simulation, fault injection and an object inventory.
  * Always available; it reads no options and rejects any key given.
  */
 @AutoService(IommufdBackendProvider.class)

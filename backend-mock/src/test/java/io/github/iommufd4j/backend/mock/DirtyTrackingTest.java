@@ -139,7 +139,7 @@ class DirtyTrackingTest extends MockTestSupport {
 
     @Test
     void kGdb3_lengthZeroIsEinvalAsOnTheRealKernel() {
-        // kernel-uapi.md derives EOVERFLOW (iova + 0 - 1 wraps); 6.12.117 answers EINVAL (kernel lab).
+        // docs/reference/kernel-uapi.md derives EOVERFLOW (iova + 0 - 1 wraps); 6.12.117 answers EINVAL (kernel lab).
         assertErrno(Errno.EINVAL, () -> be.getDirtyBitmap(hwpt, MEM, 0, PAGE, false, new DirtyBitmap(0)));
     }
 

@@ -11,6 +11,7 @@ import io.github.iommufd4j.api.HwInfoType;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommuSpec;
 import io.github.iommufd4j.api.IommufdException;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -199,6 +200,7 @@ class HwptAllocTest extends MockTestSupport {
     }
 
     @Test
+    @DisplayName("K-ALLOC-7: an existing mapping outside the new domain's aperture is EADDRINUSE, nothing made")
     void kAlloc7_existingMappingOutsideTheApertureIsEaddrinuse() {
         int ioas = be.ioasAlloc();
         be.ioasMap(ioas, PAGE, PAGE);
@@ -209,6 +211,7 @@ class HwptAllocTest extends MockTestSupport {
     }
 
     @Test
+    @DisplayName("K-ALLOC-7: an existing mapping not aligned to the new domain's IOPTE size is EADDRINUSE")
     void kAlloc7_existingMappingNotAlignedToTheIopteIsEaddrinuse() {
         int ioas = be.ioasAlloc();
         be.ioasMap(ioas, MEM, 0x400);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** IOMMU_IOAS_MAP and IOMMU_IOAS_UNMAP, kernel-uapi.md section 3. */
+/** IOMMU_IOAS_MAP and IOMMU_IOAS_UNMAP, docs/reference/kernel-uapi.md section 3. */
 class IoasMapTest extends MockTestSupport {
 
     private int ioasWithMockDomain() {

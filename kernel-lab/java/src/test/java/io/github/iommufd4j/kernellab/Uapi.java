@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * Raw iommufd / VFIO cdev calls through JNA, independent of backend-linux, so the lab proves the kernel
- * side on its own. Offsets and numbers are those of Linux 6.12 (see shared/spec/kernel-uapi.md).
+ * side on its own. Offsets and numbers are those of Linux 6.12 (see docs/reference/kernel-uapi.md).
  */
 final class Uapi {
   static final int O_RDWR = 2;

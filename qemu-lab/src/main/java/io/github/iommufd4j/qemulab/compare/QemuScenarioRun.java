@@ -41,7 +41,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 /**
- * Runs a scenario on the real QEMU over the lab and writes what happened as a report of {@code scenario-format.md},
+ * Runs a scenario on the real QEMU over the lab and writes what happened as a report of {@code docs/reference/scenario-format.md},
  * so that it can be compared with core's: {@code attach} is {@code device_add}, {@code detach} is {@code device_del}
  * plus the guest's eject, {@code migrate} is QMP {@code migrate} from the paused VM then {@code cont} (QEMU runs the
  * tracking stop then), {@code dma} and {@code fault} act on the mock behind the scripted kernel.

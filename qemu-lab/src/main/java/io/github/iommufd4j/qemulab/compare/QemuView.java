@@ -14,7 +14,7 @@ import java.util.Map;
  * QEMU's topology as its calls say it: which IOASes (containers) and HWPTs it holds, and which device is on which
  * HWPT, taken from the backend calls in order. QEMU forgets an object when it asks to destroy it, whether or not the
  * kernel agrees (an object whose destroy failed is the kernel's leak, not QEMU's container), and a device when it
- * asks to detach or unbind it. Lists are newest first, as QEMU keeps them ({@code qemu-rules.md} section 1).
+ * asks to detach or unbind it. Lists are newest first, as QEMU keeps them ({@code docs/reference/qemu-rules.md} section 1).
  */
 final class QemuView {
     private long clock;

@@ -1,7 +1,7 @@
 package io.github.iommufd4j.simulator.report;
 
 /**
- * QEMU's migration decision for a device ({@code qemu-rules.md} section 5).
+ * QEMU's migration decision for a device ({@code docs/reference/qemu-rules.md} section 5).
  *
  * @param allowed whether migration is allowed (no blocker)
  * @param fatal   whether the decision failed the device's realize ({@code enableMigration: on})

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The report of one simulation run ({@code scenario-format.md}, "Report"); components in JSON key order.
+ * The report of one simulation run ({@code docs/reference/scenario-format.md}, "Report"); components in JSON key order.
  *
  * @param formatVersion {@value #FORMAT_VERSION}
  * @param scenario      the scenario's name

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The rules of {@code scenario-format.md} that span several parts of a {@link Scenario}: a known profile,
+ * The rules of {@code docs/reference/scenario-format.md} that span several parts of a {@link Scenario}: a known profile,
  * unique IOMMU ids and device names, no dangling references, addresses and lengths that are multiples of
  * the page size, guest memory ranges that do not overlap. Problems are named by key path so a parser can
  * add the file position.

@@ -274,7 +274,7 @@ public sealed interface Step {
     /**
      * {@code migrate: {}} or {@code migrate: {dma: [{device, iova, length}, ...]}}: QEMU migrates the paused VM and
      * runs it again, in QEMU 10.0's order: the blockers decide first; then {@code log_global_start}, the writes of
-     * {@code dma}, the setup sync and the final sync, and {@code log_global_stop} ({@code scenario-format.md}).
+     * {@code dma}, the setup sync and the final sync, and {@code log_global_stop} ({@code docs/reference/scenario-format.md}).
      *
      * @param dma device writes made right after dirty tracking started, before the first sync, in order; default none
      */

@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The {@code migrate} step in files ({@code scenario-format.md}): optional, so version-1 files stay valid. */
+/** The {@code migrate} step in files ({@code docs/reference/scenario-format.md}): optional, so version-1 files stay valid. */
 class MigrateStepFormatTest {
     private static final String HOST = "version: 1\niommus: [{id: i}]\ndevices: [{name: vf0, iommu: i}]\nsteps:\n";
     private final ScenarioParser parser = new ScenarioParser();

@@ -17,7 +17,7 @@ public final class HwInfo {
     public static final int OFF_DATA_UPTR = 16;
     public static final int OFF_OUT_DATA_TYPE = 24;
     /**
-     * {@code out_max_pasid_log2} ({@code __u8}, PASID width): the first byte of what kernel-uapi.md lists as a
+     * {@code out_max_pasid_log2} ({@code __u8}, PASID width): the first byte of what docs/reference/kernel-uapi.md lists as a
      * 4-byte {@code __reserved@28}; Debian's 6.12.117 headers already carry it (found by the layout proof).
      */
     public static final int OFF_OUT_MAX_PASID_LOG2 = 28;

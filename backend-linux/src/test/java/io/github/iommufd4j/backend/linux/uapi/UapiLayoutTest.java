@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The layout proof: every size, offset, flag and request number the Java side uses, checked (1) against the
- * table of {@code kernel-uapi.md} written down here, and (2) against the kernel's own UAPI headers through a C
+ * table of {@code docs/reference/kernel-uapi.md} written down here, and (2) against the kernel's own UAPI headers through a C
  * probe compiled with gcc. Every mismatch is reported at once.
  *
  * <p>Headers: {@code IOMMUFD4J_UAPI_INCLUDE} (system property or environment variable) names a directory
@@ -43,12 +43,12 @@ class UapiLayoutTest {
         UAPI,
         /** {@code iommufd_test.h}. */
         TEST,
-        /** Newer than the 6.12 headers: checked against kernel-uapi.md only. */
+        /** Newer than the 6.12 headers: checked against docs/reference/kernel-uapi.md only. */
         NEWER
     }
 
     /**
-     * One fact: the C expression, the Java value, and the value in kernel-uapi.md (null where the spec does
+     * One fact: the C expression, the Java value, and the value in docs/reference/kernel-uapi.md (null where the spec does
      * not list it).
      */
     record Fact(Header header, String c, long java, Long spec) {
@@ -81,7 +81,7 @@ class UapiLayoutTest {
     }
 
     static {
-        // Request numbers (kernel-uapi.md section 1; x86-64 values).
+        // Request numbers (docs/reference/kernel-uapi.md section 1; x86-64 values).
         req("IOMMU_DESTROY", IommuDestroy.REQUEST, 0x3b80);
         req("IOMMU_IOAS_ALLOC", IoasAlloc.REQUEST, 0x3b81);
         req("IOMMU_IOAS_MAP", IoasMap.REQUEST, 0x3b85);
@@ -126,7 +126,7 @@ class UapiLayoutTest {
         off("iommu_hw_info", "data_len", HwInfo.OFF_DATA_LEN, s(12));
         off("iommu_hw_info", "data_uptr", HwInfo.OFF_DATA_UPTR, s(16));
         off("iommu_hw_info", "out_data_type", HwInfo.OFF_OUT_DATA_TYPE, s(24));
-        // kernel-uapi.md lists a u32 __reserved@28; the 6.12.117 headers split it into u8 out_max_pasid_log2@28
+        // docs/reference/kernel-uapi.md lists a u32 __reserved@28; the 6.12.117 headers split it into u8 out_max_pasid_log2@28
         // and u8 __reserved[3]@29.
         off("iommu_hw_info", "out_max_pasid_log2", HwInfo.OFF_OUT_MAX_PASID_LOG2, s(28));
         off("iommu_hw_info", "__reserved", HwInfo.OFF_RESERVED, null);
@@ -213,7 +213,7 @@ class UapiLayoutTest {
         off("vfio_device_feature_dma_logging_report", "page_size", VfioFeature.REPORT_OFF_PAGE_SIZE, null);
         off("vfio_device_feature_dma_logging_report", "bitmap", VfioFeature.REPORT_OFF_BITMAP, null);
 
-        // The selftest mock (kernel-uapi.md section 2 and 4).
+        // The selftest mock (docs/reference/kernel-uapi.md section 2 and 4).
         test("sizeof(struct iommu_test_cmd)", IommuTestCmd.SIZE, s(72));
         test("offsetof(struct iommu_test_cmd, op)", IommuTestCmd.OFF_OP, s(4));
         test("offsetof(struct iommu_test_cmd, id)", IommuTestCmd.OFF_ID, s(8));
@@ -239,7 +239,7 @@ class UapiLayoutTest {
     }
 
     @Test
-    @DisplayName("K-GEN layout: every Java constant equals the kernel-uapi.md table (all mismatches at once)")
+    @DisplayName("K-GEN layout: every Java constant equals the docs/reference/kernel-uapi.md table (all mismatches at once)")
     void javaConstantsMatchTheSpecTable() {
         List<String> mismatches = new ArrayList<>();
         int compared = 0;
@@ -247,11 +247,11 @@ class UapiLayoutTest {
             if (f.spec() != null) {
                 compared++;
                 if (f.spec() != f.java()) {
-                    mismatches.add(f.c() + ": Java " + f.java() + ", kernel-uapi.md " + f.spec());
+                    mismatches.add(f.c() + ": Java " + f.java() + ", docs/reference/kernel-uapi.md " + f.spec());
                 }
             }
         }
-        assertThat(mismatches).as("Java constants differing from kernel-uapi.md").isEmpty();
+        assertThat(mismatches).as("Java constants differing from docs/reference/kernel-uapi.md").isEmpty();
         assertThat(compared).as("facts compared with the spec table").isGreaterThan(90);
     }
 
@@ -318,7 +318,7 @@ class UapiLayoutTest {
             }
         }
         System.out.println("layout proof: " + facts.size() + " facts compared with " + include
-                + (testHeader == null ? " (iommufd_test.h not found: its facts checked against kernel-uapi.md only)"
+                + (testHeader == null ? " (iommufd_test.h not found: its facts checked against docs/reference/kernel-uapi.md only)"
                 : " and " + testHeader));
         assertThat(mismatches).as("Java constants differing from the headers in %s", include).isEmpty();
     }
