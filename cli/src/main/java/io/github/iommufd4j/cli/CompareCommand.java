@@ -60,6 +60,12 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--no-faults", description = "Generate scenarios without fault steps.")
     boolean noFaults;
 
+    @Option(names = "--migrations-only", description = "Generate only what a real QEMU can be asked to do, as the"
+            + " qemu-lab does: hot-plug, unplug, migrations with writes (each ends with its final sync), faults;"
+            + " QEMU's guest memory. Without it, scenarios also start and stop tracking bare, and a stop without a"
+            + " sync before it loses what was written since the last one, in every profile that does not flush.")
+    boolean migrationsOnly;
+
     @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
             description = "Output format (default: ${DEFAULT-VALUE}).")
     String format;
@@ -142,8 +148,9 @@ final class CompareCommand implements Callable<Integer> {
             throw new CommandErrors.InvalidInput("compare: --count " + count + " must be at least 1");
         }
         long first = parseSeed();
-        ScenarioGenerator.Options options = noFaults ? ScenarioGenerator.Options.defaults().withoutFaults()
+        ScenarioGenerator.Options base = migrationsOnly ? ScenarioGenerator.Options.qemuLab()
                 : ScenarioGenerator.Options.defaults();
+        ScenarioGenerator.Options options = noFaults ? base.withoutFaults() : base;
         List<Scenario> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             out.add(ScenarioGenerator.generate(first + i, options));
@@ -152,8 +159,10 @@ final class CompareCommand implements Callable<Integer> {
         j.put("generated", count);
         j.put("seed", "0x" + Long.toHexString(first));
         j.put("faults", !noFaults);
+        j.put("migrationsOnly", migrationsOnly);
         return new Source(count + " generated scenarios, seeds 0x" + Long.toHexString(first) + " to 0x"
-                + Long.toHexString(first + count - 1) + (noFaults ? ", no faults" : ", with faults"), out, j);
+                + Long.toHexString(first + count - 1) + (migrationsOnly ? ", migrations only" : "")
+                + (noFaults ? ", no faults" : ", with faults"), out, j);
     }
 
     private long parseSeed() {

@@ -57,6 +57,15 @@ final class ComparisonChart {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        // Room right of and above the points: each label stands right of its point, so a profile that copies
+        // nothing (x = 0) keeps its label in the plot.
+        for (org.jfree.chart.axis.ValueAxis axis : List.of(plot.getDomainAxis(), plot.getRangeAxis())) {
+            ((org.jfree.chart.axis.NumberAxis) axis).setAutoRangeIncludesZero(false);
+            ((org.jfree.chart.axis.NumberAxis) axis).setAutoRangeStickyZero(false);
+            axis.setLowerMargin(0.06);
+        }
+        plot.getDomainAxis().setUpperMargin(0.25);
+        plot.getRangeAxis().setUpperMargin(0.12);
         XYLineAndShapeRenderer renderer = (XYLineAndShapeRenderer) plot.getRenderer();
         for (int i = 0; i < figures.size(); i++) {
             renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
@@ -72,6 +81,9 @@ final class ComparisonChart {
             }
         });
         renderer.setDefaultItemLabelsVisible(true);
+        renderer.setItemLabelAnchorOffset(9);
+        renderer.setDefaultPositiveItemLabelPosition(new org.jfree.chart.labels.ItemLabelPosition(
+                org.jfree.chart.labels.ItemLabelAnchor.OUTSIDE3, org.jfree.chart.ui.TextAnchor.CENTER_LEFT));
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
     }

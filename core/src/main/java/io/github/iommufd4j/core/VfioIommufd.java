@@ -897,33 +897,52 @@ public final class VfioIommufd {
      */
     public void stopDirtyTracking() {
         synchronized (lock) {
-            if (!globalLogging) {
-                throw new VfioException(NOT_STARTED, null, null);
+            stopLocked(profile.tracker().flushesBeforeStop());
+        }
+    }
+
+    /**
+     * {@code log_global_stop} at the end of a migration, as {@link #stopDirtyTracking()} but never with a tracker
+     * choice's flush: the migration's final sync ran with the VM and its devices stopped, so nothing was written
+     * since, and a failed migration's pages reach no destination. A flush here would copy again what the final
+     * sync copied.
+     *
+     * @throws VfioException as {@link #stopDirtyTracking()}
+     */
+    public void stopDirtyTrackingAfterMigration() {
+        synchronized (lock) {
+            stopLocked(false);
+        }
+    }
+
+    /** Q-DT-7, the flush if asked, then {@code log_global_stop} over the containers newest first (Q-DT-6). */
+    private void stopLocked(boolean flush) {
+        if (!globalLogging) {
+            throw new VfioException(NOT_STARTED, null, null);
+        }
+        if (flush) {
+            IovaRange all = wholeMemory();
+            VfioException failure = all == null ? null : syncLocked(all).failure();
+            if (failure != null) {
+                throw failure;
             }
-            if (profile.tracker().flushesBeforeStop()) {
-                IovaRange all = wholeMemory();
-                VfioException failure = all == null ? null : syncLocked(all).failure();
-                if (failure != null) {
-                    throw failure;
+        }
+        globalLogging = false;
+        VfioException first = null;
+        for (Container c : allContainersNewestFirst()) {
+            try {
+                dirtyTracking.stop(c, List.copyOf(c.devices));
+            } catch (VfioException e) {
+                emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
+                if (first == null) {
+                    first = e;
                 }
+            } finally {
+                c.loggingStarted = false;
             }
-            globalLogging = false;
-            VfioException first = null;
-            for (Container c : allContainersNewestFirst()) {
-                try {
-                    dirtyTracking.stop(c, List.copyOf(c.devices));
-                } catch (VfioException e) {
-                    emit(new Diagnostic(Diagnostic.Level.ERROR, e.qemuMessage(), null));
-                    if (first == null) {
-                        first = e;
-                    }
-                } finally {
-                    c.loggingStarted = false;
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

@@ -159,6 +159,20 @@ class SafeProfileTest {
     }
 
     @Test
+    @DisplayName("safe: the stop that ends a migration does not flush: the final sync ran with the devices stopped")
+    void stopAfterMigrationDoesNotFlush() {
+        TestHost h = safe().device("a", TestHost.DIRTY);
+        h.attach("a");
+        h.vmm.startDirtyTracking();
+        h.vmm.syncAllMemory();
+        h.calls();
+        h.vmm.stopDirtyTrackingAfterMigration();
+        assertThat(h.calls()).containsExactly("SET_DIRTY_TRACKING=ok");
+        assertThat(h.vmm.dirtyTrackingStarted()).isFalse();
+        assertThatThrownBy(h.vmm::stopDirtyTrackingAfterMigration).hasMessage("dirty tracking is not started");
+    }
+
+    @Test
     @DisplayName("safe: a failed flush keeps tracking on")
     void failedFlushKeepsTracking() {
         TestHost h = safe().device("a", TestHost.DIRTY);

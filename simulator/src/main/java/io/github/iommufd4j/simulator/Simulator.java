@@ -360,18 +360,21 @@ public final class Simulator {
                 throw new IllegalStateException(blockers.get(blockers.size() - 1));
             }
             vmm.startDirtyTracking();
+            boolean completed = false;
             try {
                 for (DmaWrite w : m.dma()) {
                     dma(new Step.Dma(w.device(), w.iova(), w.length()));
                 }
                 migrationSync(SETUP_SYNC_FAILED);
                 migrationSync(FINAL_SYNC_FAILED);
+                completed = true;
             } finally {
                 try {
-                    vmm.stopDirtyTracking();
+                    vmm.stopDirtyTrackingAfterMigration();
                 } catch (VfioException stopFailed) {
                     // QEMU prints it (error_report) and the migration's outcome stays as it was.
                 }
+                oracle.migrationEnded(completed);
             }
         }
 

@@ -99,7 +99,8 @@ class MigrateStepTest {
 
     @Test
     @DisplayName("migrate: a failed query of the setup sync queries every section still, then ends the migration"
-            + " (ram_save_setup failed) and the stop follows; of the final sync likewise (Channel error)")
+            + " (ram_save_setup failed) and the stop follows; of the final sync likewise (Channel error); a failed"
+            + " migration loses no page (nothing reached a destination)")
     void failedSyncs() {
         SimulationReport setup = run("qemu-10.0", List.of(dev("a", "dirty0", false, OnOffAuto.AUTO)),
                 List.of(new Step.Attach("a"), new Step.Fault(BackendOp.GET_DIRTY_BITMAP, Errno.EIO, 1),
@@ -110,7 +111,8 @@ class MigrateStepTest {
         assertThat(m.message()).isEqualTo("ram_save_setup failed");
         assertThat(calls(m)).containsExactly("SET_DIRTY_TRACKING true=ok", "GET_DIRTY_BITMAP 0x1000000=EIO",
                 "GET_DIRTY_BITMAP 0x2000000=ok", "SET_DIRTY_TRACKING false=ok");
-        assertThat(setup.dirty().lost()).containsExactly(LostRun.of("a", M, 1));
+        assertThat(setup.dirty().written()).isEqualTo(1);
+        assertThat(setup.dirty().lost()).isEmpty();
 
         SimulationReport last = run("qemu-10.0", List.of(dev("a", "dirty0", false, OnOffAuto.AUTO)),
                 List.of(new Step.Attach("a"), new Step.Fault(BackendOp.GET_DIRTY_BITMAP, Errno.ENOMEM, 3), migrate()));

@@ -275,6 +275,7 @@ public final class QemuScenarioRun {
         if (out.status() == null) { // refused before it began (a blocker)
             return Outcome.failed(null, session.withDeviceNames(out.error()));
         }
+        oracle.migrationEnded(completed);
         if (completed) {
             return Outcome.OK;
         }

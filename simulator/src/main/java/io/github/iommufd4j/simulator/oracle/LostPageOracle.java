@@ -21,6 +21,11 @@ import java.util.TreeMap;
  *       an untrackable device, kept apart from waste).</li>
  * </ul>
  *
+ * <p>A migration decides what "lost" means in the end ({@link #migrationEnded}): when one completes, the pages still
+ * pending are stale at the destination and stay lost, whatever a later sync reports; when one fails, nothing reached a
+ * destination, so the pages written during it that are still pending cannot be lost and count as reported (the
+ * source keeps running, and the next migration copies all memory first).
+ *
  * <p>Reports are gathered into the current sync and settled by {@link #endSync()} (also implicitly before a
  * write, a forget or any figure is read). Pages of guest memory that is removed are forgotten (nothing to
  * migrate). Not thread-safe.
@@ -32,6 +37,8 @@ public final class LostPageOracle {
     private final PageRuns written = new PageRuns();
     /** Per device: pages written and not reported since. */
     private final Map<String, PageRuns> pending = new TreeMap<>();
+    /** Per device: pages still pending when a migration completed: stale at its destination for good. */
+    private final Map<String, PageRuns> lostForGood = new TreeMap<>();
     /** Pages whose last report was perpetual dirty and that were not written since. */
     private final PageRuns perpetuallyCopied = new PageRuns();
     /** The current sync's reports: by a tracker, and as perpetual dirty. */
@@ -101,6 +108,18 @@ public final class LostPageOracle {
         syncPerpetual = new PageRuns();
     }
 
+    /**
+     * A migration ended: {@code completed}, the pages still pending are lost for good; failed, they are dropped (they
+     * count as reported: no destination has a stale copy).
+     */
+    public void migrationEnded(boolean completed) {
+        endSync();
+        if (completed) {
+            pending.forEach((device, runs) -> lostForGood.computeIfAbsent(device, d -> new PageRuns()).addAll(runs));
+        }
+        pending.clear();
+    }
+
     /** Guest memory {@code range} was removed: its pages no longer count. */
     public void forget(IovaRange range) {
         endSync();
@@ -109,6 +128,9 @@ public final class LostPageOracle {
         written.remove(first, end);
         perpetuallyCopied.remove(first, end);
         for (PageRuns p : pending.values()) {
+            p.remove(first, end);
+        }
+        for (PageRuns p : lostForGood.values()) {
             p.remove(first, end);
         }
     }
@@ -123,6 +145,7 @@ public final class LostPageOracle {
         endSync();
         PageRuns lost = new PageRuns();
         pending.values().forEach(lost::addAll);
+        lostForGood.values().forEach(lost::addAll);
         return written.count() - lost.count();
     }
 
@@ -142,11 +165,14 @@ public final class LostPageOracle {
     public record LostRun(String device, long iova, long pages) {
     }
 
-    /** Lost pages, as runs per device, sorted by device then address. */
+    /** Lost pages (pending now, or when a migration completed), as runs per device, sorted by device then address. */
     public List<LostRun> lost() {
         endSync();
+        Map<String, PageRuns> all = new TreeMap<>();
+        pending.forEach((device, runs) -> all.computeIfAbsent(device, d -> new PageRuns()).addAll(runs));
+        lostForGood.forEach((device, runs) -> all.computeIfAbsent(device, d -> new PageRuns()).addAll(runs));
         List<LostRun> out = new ArrayList<>();
-        pending.forEach((device, runs) -> {
+        all.forEach((device, runs) -> {
             for (PageRuns.Run r : runs.runs()) {
                 out.add(new LostRun(device, r.start() << pageShift, r.count()));
             }

@@ -94,4 +94,22 @@ class LostPageOracleTest {
         o.endSync();
         assertThat(o.costs().overReported()).isEqualTo(2);
     }
+
+    @Test
+    void aCompletedMigrationKeepsItsLostPagesAndAFailedOneLosesNone() {
+        LostPageOracle o = new LostPageOracle(P);
+        o.written("a", new IovaRange(0, 2 * P));
+        o.reported(new IovaRange(0, P));
+        o.migrationEnded(true);                    // page 1 was never reported: stale at the destination
+        o.reported(new IovaRange(P, P));           // a later sync cannot make it fresh there
+        assertThat(o.lost()).containsExactly(new LostPageOracle.LostRun("a", P, 1));
+        o.written("b", new IovaRange(4 * P, 3 * P));
+        o.migrationEnded(false);                   // failed: nothing reached a destination
+        assertThat(o.lost()).containsExactly(new LostPageOracle.LostRun("a", P, 1));
+        assertThat(o.writtenPages()).isEqualTo(5);
+        assertThat(o.reportedPages()).isEqualTo(4);
+        o.forget(new IovaRange(P, P));             // the memory goes: its pages no longer count at all
+        assertThat(o.lost()).isEmpty();
+        assertThat(o.reportedPages()).isEqualTo(o.writtenPages());
+    }
 }
