@@ -1,15 +1,5 @@
 package io.github.iommufd4j.api;
 
-import io.github.iommufd4j.api.BackendOp;
-import io.github.iommufd4j.api.BoundDevice;
-import io.github.iommufd4j.api.DirtyBitmap;
-import io.github.iommufd4j.api.FlagSet;
-import io.github.iommufd4j.api.ForwardingIommufdBackend;
-import io.github.iommufd4j.api.HostIommuDevice;
-import io.github.iommufd4j.api.HwptAllocFlag;
-import io.github.iommufd4j.api.IommufdBackend;
-import io.github.iommufd4j.api.IommufdException;
-import io.github.iommufd4j.api.IovaRange;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +10,10 @@ import java.util.function.Supplier;
  * A backend decorator that records every kernel call made through it, in order, with its result. Used by the
  * simulator for the report's {@code calls}, and by tests that assert the calls a rule makes. Abilities are
  * passed through unrecorded (they are the simulator's, not QEMU's). Thread-safe.
+ *
+ * <p>A subclass that sends the calls elsewhere, or adds to what is recorded, overrides {@link #recorded}.
  */
-public final class RecordingBackend extends ForwardingIommufdBackend {
+public class RecordingBackend extends ForwardingIommufdBackend {
     private final List<BackendCall> calls = new ArrayList<>();
 
     /**
@@ -58,29 +50,48 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
     }
 
     private <T> T record(BackendOp op, Map<String, Object> args, FlagSet<HwptAllocFlag> flags, String output,
-                         Supplier<T> call) {
+                         Supplier<T> call, DirtyBitmap bitmap) {
         try {
             T result = call.get();
             if (output != null) {
                 args.put(output, result instanceof BoundDevice b ? b.devId() : result);
             }
-            add(new BackendCall(op, args, flags, null));
+            recorded(new BackendCall(op, args, flags, null), bitmap, null);
             return result;
         } catch (IommufdException e) {
-            add(new BackendCall(op, args, flags, e.errno()));
+            recorded(new BackendCall(op, args, flags, e.errno()), bitmap, e);
             throw e;
         }
     }
 
+    private <T> T record(BackendOp op, Map<String, Object> args, FlagSet<HwptAllocFlag> flags, String output,
+                         Supplier<T> call) {
+        return record(op, args, flags, output, call, null);
+    }
+
     private void recordVoid(BackendOp op, Map<String, Object> args, Runnable call) {
+        recordBitmap(op, args, call, null);
+    }
+
+    private void recordBitmap(BackendOp op, Map<String, Object> args, Runnable call, DirtyBitmap bitmap) {
         record(op, args, null, null, () -> {
             call.run();
             return null;
-        });
+        }, bitmap);
     }
 
-    private synchronized void add(BackendCall c) {
-        calls.add(c);
+    /**
+     * A call finished (successfully or not), on the thread that made it: by default it is kept for {@link #drain()}.
+     *
+     * @param call    the call, its arguments and outputs, and its result
+     * @param bitmap  for a dirty-bitmap query or a DMA log report, the bitmap after the call; else null
+     * @param failure the failure of a failed call (its {@link IommufdException#errnoNumber()} keeps a number that
+     *                {@link Errno#UNKNOWN} does not); null for a call that succeeded
+     */
+    protected void recorded(BackendCall call, DirtyBitmap bitmap, IommufdException failure) {
+        synchronized (this) {
+            calls.add(call);
+        }
     }
 
     @Override
@@ -144,9 +155,9 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
 
     @Override
     public void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
-        recordVoid(BackendOp.GET_DIRTY_BITMAP, args("hwptId", hwptId, "iova", hex(iova), "length", hex(length),
+        recordBitmap(BackendOp.GET_DIRTY_BITMAP, args("hwptId", hwptId, "iova", hex(iova), "length", hex(length),
                 "pageSize", pageSize, "noClear", noClear),
-                () -> delegate().getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into));
+                () -> delegate().getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into), into);
     }
 
     @Override
@@ -162,7 +173,7 @@ public final class RecordingBackend extends ForwardingIommufdBackend {
 
     @Override
     public void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
-        recordVoid(BackendOp.DMA_LOGGING_REPORT, args("devId", devId, "iova", hex(iova), "length", hex(length),
-                "pageSize", pageSize), () -> delegate().dmaLoggingReport(devId, iova, length, pageSize, into));
+        recordBitmap(BackendOp.DMA_LOGGING_REPORT, args("devId", devId, "iova", hex(iova), "length", hex(length),
+                "pageSize", pageSize), () -> delegate().dmaLoggingReport(devId, iova, length, pageSize, into), into);
     }
 }

@@ -2,11 +2,7 @@ package io.github.iommufd4j.cli.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.iommufd4j.api.DeviceProvisioning;
 import io.github.iommufd4j.api.DeviceSpec;
 import io.github.iommufd4j.api.IommufdBackend;
@@ -14,6 +10,7 @@ import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.FaultInjection;
 import io.github.iommufd4j.backend.linux.KernelFaults;
+import io.github.iommufd4j.simulator.io.ReportDiff;
 import io.github.iommufd4j.simulator.io.ReportJson;
 import io.github.iommufd4j.simulator.io.ScenarioParser;
 import io.github.iommufd4j.simulator.report.SimulationReport;
@@ -29,14 +26,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -59,19 +53,14 @@ import org.junit.jupiter.api.TestFactory;
  * skipped with the reason. Compared: every field of the JSON report (steps with
  * ok, errno, message and calls with op/flags/result; containers with dirtyPagesSupported/started, HWPT flags
  * and members; devices with attached, iommuDirtyTracking, migration; warnings; dirty written/reported/lost;
- * leakedObjects) except {@code backend}. Ids are renamed {@code #1, #2, ...} in the order of their first
- * appearance in the report (every {@code id} and {@code ...Id} field, call arguments included, ids in leaked
- * objects and after "id"/"hwpt"/"ioas" in messages); a call's output id ({@code outDevId}, ...) always gets a new
- * name, since ids are reused after an object is destroyed. A mismatch fails the example with a diff, one line per differing path;
+ * leakedObjects) except {@code backend}, ids renamed as {@link ReportDiff} does (in the order objects are made: a
+ * call's output id always names a new object, since ids are reused after an object is destroyed). A mismatch fails the example with a diff, one line per differing path;
  * the kernel is the reference.
  *
  * <p>Runs in boot 1 of kernel-lab/run; on a host without the selftest mock every example is skipped.
  */
 class ExamplesDifferentialKernelIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern ID_IN_TEXT =
-            Pattern.compile("(?i)\\b(hwpt_id|ioas_id|pt_id|dev_id|id|hwpt|ioas|device)([ =:]+)(\\d+)\\b");
-    private static final Pattern LEAKED = Pattern.compile("([A-Z]+) (\\d+)");
     private static final Map<String, String> OUTCOMES = new LinkedHashMap<>();
     private static final String KERNEL_MADE = " (kernel-made faults)";
     /** The shipped examples the kernel lab compares (issue 17): fewer compared equal fails the run. */
@@ -252,12 +241,11 @@ class ExamplesDifferentialKernelIT {
                         + " mtty's never sets a bit)");
     }
 
+    /** The reports' differences ({@link ReportDiff}), their backend names left out. */
     private static List<String> differences(String mockJson, String kernelJson) throws IOException {
-        JsonNode mock = normalise(JSON.readTree(mockJson));
-        JsonNode kernel = normalise(JSON.readTree(kernelJson));
-        List<String> diff = new ArrayList<>();
-        diff(mock, kernel, "", diff);
-        return diff;
+        return ReportDiff.differences(ReportDiff.normalise(JSON.readTree(mockJson)),
+                ReportDiff.normalise(JSON.readTree(kernelJson)), "mock", "linux",
+                (path, values) -> path.equals("backend"));
     }
 
     /**
@@ -296,108 +284,5 @@ class ExamplesDifferentialKernelIT {
             }
         }
         return why.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", why));
-    }
-
-    /** The report without its backend name and with ids renamed in the order of first appearance. */
-    static JsonNode normalise(JsonNode report) {
-        ObjectNode copy = report.deepCopy();
-        copy.remove("backend");
-        Map<String, String> ids = new HashMap<>();
-        return rename(copy, null, ids);
-    }
-
-    private static JsonNode rename(JsonNode node, String field, Map<String, String> ids) {
-        if (node.isObject()) {
-            ObjectNode o = (ObjectNode) node;
-            Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-            List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
-            it.forEachRemaining(entries::add);
-            for (Map.Entry<String, JsonNode> e : entries) {
-                o.set(e.getKey(), rename(e.getValue(), e.getKey(), ids));
-            }
-            return o;
-        }
-        if (node.isArray()) {
-            ArrayNode a = (ArrayNode) node;
-            for (int i = 0; i < a.size(); i++) {
-                a.set(i, rename(a.get(i), "leakedObjects".equals(field) ? "leakedObject" : null, ids));
-            }
-            return a;
-        }
-        if (node.isIntegralNumber() && isOutputIdField(field)) {
-            return TextNode.valueOf(newId(ids, node.asText()));
-        }
-        if (node.isIntegralNumber() && isIdField(field)) {
-            return TextNode.valueOf(id(ids, node.asText()));
-        }
-        if (node.isTextual() && "leakedObject".equals(field)) {
-            Matcher m = LEAKED.matcher(node.asText());
-            return TextNode.valueOf(m.matches() ? m.group(1) + " " + id(ids, m.group(2)) : node.asText());
-        }
-        if (node.isTextual() && ("message".equals(field) || "warnings".equals(field))) {
-            Matcher m = ID_IN_TEXT.matcher(node.asText());
-            StringBuilder sb = new StringBuilder();
-            while (m.find()) {
-                m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + m.group(2) + id(ids, m.group(3))));
-            }
-            m.appendTail(sb);
-            return TextNode.valueOf(sb.toString());
-        }
-        return node;
-    }
-
-    /** Object-id fields: {@code id}, and every field ending in {@code Id} ({@code ioasId}, {@code devId}, call outputs). */
-    static boolean isIdField(String field) {
-        return field != null && (field.equals("id") || field.endsWith("Id"));
-    }
-
-    /** A call's output id ({@code outDevId}, {@code outIoasId}, {@code outHwptId}): a new object, whatever the raw id was before. */
-    static boolean isOutputIdField(String field) {
-        return field != null && field.startsWith("out") && field.endsWith("Id");
-    }
-
-    /** The name of the object {@code raw} refers to now (the last one made with that id), or a new name. */
-    private static String id(Map<String, String> ids, String raw) {
-        String known = ids.get(raw);
-        return known != null ? known : newId(ids, raw);
-    }
-
-    /**
-     * A new name for an object a call just made as {@code raw}. Both kernels reuse the lowest free id (K-ID-1), but
-     * the real one also holds objects the report never shows (the selftest source's parking IOAS, the mock device
-     * objects), so a raw id can name one object on mock and, after a rollback, another kind of object on linux;
-     * later references to {@code raw} mean the new object.
-     */
-    private static String newId(Map<String, String> ids, String raw) {
-        int made = Integer.parseInt(ids.getOrDefault(NAMES_MADE, "0")) + 1;
-        ids.put(NAMES_MADE, Integer.toString(made));
-        String name = "#" + made;
-        ids.put(raw, name);
-        return name;
-    }
-
-    /** The key under which the renaming map counts the names it gave (no raw id is empty). */
-    private static final String NAMES_MADE = "";
-
-    /** One line per path where the two trees differ. */
-    static void diff(JsonNode mock, JsonNode kernel, String path, List<String> out) {
-        if (mock != null && kernel != null && mock.isObject() && kernel.isObject()) {
-            List<String> names = new ArrayList<>();
-            mock.fieldNames().forEachRemaining(names::add);
-            kernel.fieldNames().forEachRemaining(n -> {
-                if (!names.contains(n)) {
-                    names.add(n);
-                }
-            });
-            for (String n : names) {
-                diff(mock.get(n), kernel.get(n), path.isEmpty() ? n : path + "." + n, out);
-            }
-        } else if (mock != null && kernel != null && mock.isArray() && kernel.isArray()) {
-            for (int i = 0; i < Math.max(mock.size(), kernel.size()); i++) {
-                diff(mock.get(i), kernel.get(i), path + "[" + i + "]", out);
-            }
-        } else if (mock == null || !mock.equals(kernel)) {
-            out.add(path + ": mock=" + (mock == null ? "(absent)" : mock) + " linux=" + (kernel == null ? "(absent)" : kernel));
-        }
     }
 }

@@ -17,7 +17,7 @@ import java.util.Optional;
 /**
  * One scenario, core against the real QEMU: core's {@link Simulator} with profile {@code qemu-10.0} on the mock, with
  * QEMU's guest memory in place of the scenario's (the five sections of {@code -m 128M}, read-only ones mapped as plain
- * maps), and the same scenario on QEMU 10.0 over the lab ({@link QemuScenarioRun}); then {@link ReportDiff}.
+ * maps), and the same scenario on QEMU 10.0 over the lab ({@link QemuScenarioRun}); then {@link QemuReportDiff}.
  */
 public final class LabComparison {
     private final QemuInstallation installation;
@@ -80,7 +80,7 @@ public final class LabComparison {
         }
         SimulationReport core = new Simulator().run(forCore(s, profile), new SimulationOptions("mock", profile)).report();
         QemuScenarioRun.Result qemu = QemuScenarioRun.run(installation, s);
-        List<String> diff = ReportDiff.differences(core, qemu.report());
+        List<String> diff = QemuReportDiff.differences(core, qemu.report());
         if (keep != null) {
             write(name, core, qemu);
         }

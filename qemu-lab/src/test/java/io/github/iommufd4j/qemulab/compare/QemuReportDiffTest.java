@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The comparison's normalisation: what only one side knows is out, ids are renamed, one line per differing path. */
-class ReportDiffTest {
+class QemuReportDiffTest {
 
     private static SimulationReport report(String profile, int hwpt, boolean dirtyPagesSupported, Map<String, Object> extra,
                                            String message, long lost) {
@@ -37,18 +37,18 @@ class ReportDiffTest {
     void sidesAndUnobservableFieldsAndLabFactsAreNotCompared() {
         SimulationReport core = report("qemu-10.0", 3, true, Map.of(), null, 0);
         SimulationReport qemu = report("QEMU 10.0.2", 3, false, Map.of("outDirtyPages", 2, "outRuns", "0:2"), null, 0);
-        assertThat(ReportDiff.differences(core, qemu)).isEmpty();
+        assertThat(QemuReportDiff.differences(core, qemu)).isEmpty();
     }
 
     @Test
     void idsAreRenamedByFirstAppearanceSoOnlyTheirPatternCounts() {
-        assertThat(ReportDiff.differences(report("a", 3, true, Map.of(), null, 0), report("b", 7, true, Map.of(), null, 0)))
+        assertThat(QemuReportDiff.differences(report("a", 3, true, Map.of(), null, 0), report("b", 7, true, Map.of(), null, 0)))
                 .isEmpty();
     }
 
     @Test
     void eachDifferingPathIsOneLine() {
-        List<String> diff = ReportDiff.differences(report("a", 3, true, Map.of(), "ram_save_setup failed", 0),
+        List<String> diff = QemuReportDiff.differences(report("a", 3, true, Map.of(), "ram_save_setup failed", 0),
                 report("b", 3, true, Map.of(), "Channel error", 1));
         assertThat(diff).containsExactly("steps[0].message: core=\"ram_save_setup failed\" qemu=\"Channel error\"",
                 "dirty.reported: core=2 qemu=1",
@@ -57,7 +57,7 @@ class ReportDiffTest {
 
     @Test
     void aMessageAgreesWhenCoresIsTheHeadOfQemusChain() {
-        assertThat(ReportDiff.differences(report("a", 3, true, Map.of(), "memory listener initialization failed", 0),
+        assertThat(QemuReportDiff.differences(report("a", 3, true, Map.of(), "memory listener initialization failed", 0),
                 report("b", 3, true, Map.of(), "memory listener initialization failed: Region pc.ram: x", 0))).isEmpty();
     }
 }
