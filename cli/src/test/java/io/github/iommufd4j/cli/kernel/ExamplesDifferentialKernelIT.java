@@ -10,7 +10,7 @@ import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.FaultInjection;
 import io.github.iommufd4j.backend.linux.KernelFaults;
-import io.github.iommufd4j.simulator.io.ReportDiff;
+import io.github.iommufd4j.simulator.compare.ReportDiff;
 import io.github.iommufd4j.simulator.io.ReportJson;
 import io.github.iommufd4j.simulator.io.ScenarioParser;
 import io.github.iommufd4j.simulator.report.SimulationReport;

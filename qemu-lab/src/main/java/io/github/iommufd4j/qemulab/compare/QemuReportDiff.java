@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.iommufd4j.simulator.io.ReportDiff;
+import io.github.iommufd4j.simulator.compare.ReportDiff;
 import io.github.iommufd4j.simulator.io.ReportJson;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.github.iommufd4j.simulator.io;
+package io.github.iommufd4j.simulator.compare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package io.github.iommufd4j.simulator.io;
+package io.github.iommufd4j.simulator.compare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.github.iommufd4j.simulator.io.ReportJson;
+import io.github.iommufd4j.simulator.io.ScenarioParser;
 import io.github.iommufd4j.simulator.scenario.Scenario;
 import io.github.iommufd4j.simulator.SimulationOptions;
 import io.github.iommufd4j.simulator.Simulator;
