@@ -123,6 +123,28 @@ class ReadmeSnippetsTest {
         String readme = Files.readString(ROOT.resolve("README.md"));
         assertThat(readme).contains("ForwardingIommufdBackend", "--class-path", "IOMMUFD4J_CLASS_PATH", "new-backend",
                 "iommufd4j-bom", "io.github.iommufd4j.qemu", "iommufd4j.tck.qemuLog=off", ".ci/backend-template");
-        assertThat(readme).as("the references are the project's own").doesNotContain("../shared");
+    }
+
+    @Test
+    void everyLinkOfTheRootReadmeIsAFileOfTheRepository() throws Exception {
+        Path root = ROOT.toAbsolutePath().normalize();
+        String readme = Files.readString(root.resolve("README.md"));
+        Matcher link = Pattern.compile("\\]\\(([^)#\\s]+)[^)]*\\)").matcher(readme);
+        List<String> outside = new ArrayList<>();
+        int links = 0;
+        while (link.find()) {
+            String target = link.group(1);
+            if (target.matches("[a-z]+:.*")) {
+                continue; // a web address
+            }
+            links++;
+            Path file = root.resolve(target).normalize();
+            if (!file.startsWith(root) || !Files.exists(file)) {
+                outside.add(target);
+            }
+        }
+        assertThat(links).as("relative links found in README.md").isGreaterThan(5);
+        assertThat(outside).as("links of README.md that a clone does not have (the references are the project's own)")
+                .isEmpty();
     }
 }
