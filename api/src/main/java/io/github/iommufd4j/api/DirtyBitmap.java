@@ -2,6 +2,7 @@ package io.github.iommufd4j.api;
 
 import java.util.Arrays;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * A dirty bitmap in the kernel's layout (K-GDB-6): bit {@code i} stands for page {@code iova + i * pageSize},
@@ -81,30 +82,29 @@ public final class DirtyBitmap {
      * writes for that range, which is what a native buffer for the call must hold. A page size of 0 passes with
      * 0 words: the kernel answers it with EINVAL (K-GDB-4), so no caller refuses it first.
      *
-     * @param call     what is being asked, for the message ({@code "GET_DIRTY_BITMAP(hwpt 5, ...)"}); may be empty
+     * @param call     what is being asked, for the message ({@code "GET_DIRTY_BITMAP(hwpt 5, ...)"}, or empty);
+     *                 asked only when the check fails
      * @param length   the range's length in bytes, unsigned
      * @param pageSize the page size, unsigned
      * @return the number of 64-bit words the kernel writes for the range
      * @throws IllegalArgumentException when the range has more pages than this bitmap has bits, or needs more
      *                                  than the {@link #MAX_WORDS} words any bitmap can hold
      */
-    public long requireCapacity(String call, long length, long pageSize) {
+    public long requireCapacity(Supplier<String> call, long length, long pageSize) {
         if (pageSize == 0) {
             return 0;
         }
         long pages = Long.divideUnsigned(length, pageSize) + (Long.remainderUnsigned(length, pageSize) != 0 ? 1 : 0);
         long words = (pages >>> 6) + ((pages & 63) != 0 ? 1 : 0);
-        String what = (call == null || call.isEmpty() ? "" : call + ": ") + "bitmap of " + bitCount
+        if (words <= MAX_WORDS && Long.compareUnsigned(bitCount, pages) >= 0) {
+            return words;
+        }
+        String asked = call == null ? null : call.get();
+        String what = (asked == null || asked.isEmpty() ? "" : asked + ": ") + "bitmap of " + bitCount
                 + " bits is too small for " + Long.toUnsignedString(pages) + " pages (0x" + Long.toHexString(length)
                 + " bytes at page size 0x" + Long.toHexString(pageSize) + ")";
-        if (words > MAX_WORDS) {
-            throw new IllegalArgumentException(what + ": they need " + words
-                    + " 64-bit words, more than a DirtyBitmap holds (" + MAX_WORDS + ")");
-        }
-        if (Long.compareUnsigned(bitCount, pages) < 0) {
-            throw new IllegalArgumentException(what);
-        }
-        return words;
+        throw new IllegalArgumentException(words <= MAX_WORDS ? what : what + ": they need " + words
+                + " 64-bit words, more than a DirtyBitmap holds (" + MAX_WORDS + ")");
     }
 
     /**

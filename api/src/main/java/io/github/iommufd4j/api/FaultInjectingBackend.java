@@ -166,9 +166,9 @@ public final class FaultInjectingBackend extends ForwardingIommufdBackend implem
     @Override
     public void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
         Objects.requireNonNull(into, "into");
-        String args = CallArguments.getDirtyBitmap(hwptId, iova, length, pageSize, noClear);
-        into.requireCapacity(BackendOp.GET_DIRTY_BITMAP + "(" + args + ")", length, pageSize);
-        admit(BackendOp.GET_DIRTY_BITMAP, () -> args);
+        Supplier<String> args = () -> CallArguments.getDirtyBitmap(hwptId, iova, length, pageSize, noClear);
+        into.requireCapacity(() -> BackendOp.GET_DIRTY_BITMAP + "(" + args.get() + ")", length, pageSize);
+        admit(BackendOp.GET_DIRTY_BITMAP, args);
         delegate().getDirtyBitmap(hwptId, iova, length, pageSize, noClear, into);
     }
 
@@ -188,9 +188,9 @@ public final class FaultInjectingBackend extends ForwardingIommufdBackend implem
     @Override
     public void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         Objects.requireNonNull(into, "into");
-        String args = CallArguments.dmaLoggingReport(devId, iova, length, pageSize);
-        into.requireCapacity(BackendOp.DMA_LOGGING_REPORT + "(" + args + ")", length, pageSize);
-        admit(BackendOp.DMA_LOGGING_REPORT, () -> args);
+        Supplier<String> args = () -> CallArguments.dmaLoggingReport(devId, iova, length, pageSize);
+        into.requireCapacity(() -> BackendOp.DMA_LOGGING_REPORT + "(" + args.get() + ")", length, pageSize);
+        admit(BackendOp.DMA_LOGGING_REPORT, args);
         delegate().dmaLoggingReport(devId, iova, length, pageSize, into);
     }
 

@@ -114,16 +114,16 @@ class DirtyBitmapTest {
     @Test
     @DisplayName("K-GDB-6 capacity: one bit per page of the range, unsigned; the words the kernel writes are returned")
     void requireCapacityChecksOneBitPerPageAndReturnsTheWords() {
-        assertThat(new DirtyBitmap(512).requireCapacity("", 2L << 20, 4096)).isEqualTo(8);
-        assertThat(new DirtyBitmap(513).requireCapacity("", (2L << 20) + 1, 4096)).as("a partial page counts").isEqualTo(9);
-        assertThat(new DirtyBitmap(0).requireCapacity("", 4096, 0)).as("page size 0: the kernel's EINVAL").isZero();
-        assertThat(new DirtyBitmap(2).requireCapacity("", -1L, Long.MIN_VALUE)).as("2^64 - 1 bytes at 2^63: 2 pages")
+        assertThat(new DirtyBitmap(512).requireCapacity(() -> "", 2L << 20, 4096)).isEqualTo(8);
+        assertThat(new DirtyBitmap(513).requireCapacity(() -> "", (2L << 20) + 1, 4096)).as("a partial page counts").isEqualTo(9);
+        assertThat(new DirtyBitmap(0).requireCapacity(() -> "", 4096, 0)).as("page size 0: the kernel's EINVAL").isZero();
+        assertThat(new DirtyBitmap(2).requireCapacity(() -> "", -1L, Long.MIN_VALUE)).as("2^64 - 1 bytes at 2^63: 2 pages")
                 .isEqualTo(1);
-        assertThatThrownBy(() -> new DirtyBitmap(511).requireCapacity("GET_DIRTY_BITMAP(hwpt 5)", 2L << 20, 4096))
+        assertThatThrownBy(() -> new DirtyBitmap(511).requireCapacity(() -> "GET_DIRTY_BITMAP(hwpt 5)", 2L << 20, 4096))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("GET_DIRTY_BITMAP(hwpt 5): bitmap of 511 bits is too small for 512 pages"
                         + " (0x200000 bytes at page size 0x1000)");
-        assertThatThrownBy(() -> new DirtyBitmap(64).requireCapacity("", -1L, 1))
+        assertThatThrownBy(() -> new DirtyBitmap(64).requireCapacity(() -> "", -1L, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("too small for 18446744073709551615 pages")
                 .hasMessageContaining("more than a DirtyBitmap holds");

@@ -117,19 +117,17 @@ final class Autodomains {
      * (the DIRTY_TRACKING flag stays: an IOMMU that cannot do both refuses the allocation, and there is no retry).
      */
     private FlagSet<HwptAllocFlag> allocationFlags(VfioDevice dev, HostIommuDevice caps) {
-        FlagSet<HwptAllocFlag> flags = caps != null && caps.supportsDirtyTracking()
+        FlagSet<HwptAllocFlag> flags = dirtyCapable(caps)
                 ? HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING) : HwptAllocFlag.none();
         return nesting.requested(viommus, dev.config.viommuKind()) ? flags.with(HwptAllocFlag.NEST_PARENT) : flags;
     }
 
     /**
-     * Q-ATT-3's capability test on the realized host IOMMU device: the DIRTY_TRACKING a new HWPT for {@code dev}
-     * would get (what the placements that decide by capability ask before the search).
+     * Q-ATT-3's capability test: whether a new HWPT for a device with these capabilities gets DIRTY_TRACKING (the
+     * placements that decide by capability ask it of the realized host IOMMU device before the search).
      */
-    static FlagSet<HwptAllocFlag> allocationFlags(VfioDevice dev) {
-        return dev.hiod != null && dev.hiod.supportsDirtyTracking()
-                ? HwptAllocFlag.setOf(HwptAllocFlag.DIRTY_TRACKING)
-                : HwptAllocFlag.none();
+    static boolean dirtyCapable(HostIommuDevice caps) {
+        return caps != null && caps.supportsDirtyTracking();
     }
 
     /** Q-DET-1: leave the HWPT; free it when no device is left on it. */

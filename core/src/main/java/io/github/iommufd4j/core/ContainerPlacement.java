@@ -1,6 +1,5 @@
 package io.github.iommufd4j.core;
 
-import io.github.iommufd4j.api.HwptAllocFlag;
 
 /**
  * Which existing containers of its address space a device tries before a new one is made (Q-ATT-7 and Q-ATT-8,
@@ -31,6 +30,6 @@ public enum ContainerPlacement {
 
     /** Whether the device's IOMMU reports dirty tracking (what Q-ATT-3 would ask DIRTY_TRACKING for). */
     static boolean dirtyCapable(VfioDevice dev) {
-        return Autodomains.allocationFlags(dev).contains(HwptAllocFlag.DIRTY_TRACKING);
+        return Autodomains.dirtyCapable(dev.hiod);
     }
 }

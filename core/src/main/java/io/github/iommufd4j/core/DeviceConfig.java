@@ -9,28 +9,28 @@ import java.util.Objects;
  * @param ref                     the backend's reference for the device, given to {@code IommufdBackend.bind}
  * @param enableMigration         {@code enable-migration} (default auto)
  * @param deviceDirtyPageTracking {@code x-device-dirty-page-tracking} (default on)
- * @param viommu                  the device sits behind a vIOMMU: an address space of its own (Q-ATT-8)
- * @param viommuKind              which vIOMMU: {@link ViommuKind#NONE} exactly when {@code viommu} is false,
- *                                {@link ViommuKind#GENERIC} for a vIOMMU that asks nothing of VFIO
+ * @param viommuKind              the vIOMMU the device sits behind: {@link ViommuKind#NONE} for none,
+ *                                {@link ViommuKind#GENERIC} for one that asks nothing of VFIO
  */
 public record DeviceConfig(String name, String ref, OnOffAuto enableMigration, OnOffAuto deviceDirtyPageTracking,
-                           boolean viommu, ViommuKind viommuKind) {
+                           ViommuKind viommuKind) {
     public DeviceConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(enableMigration, "enableMigration");
         Objects.requireNonNull(deviceDirtyPageTracking, "deviceDirtyPageTracking");
         Objects.requireNonNull(viommuKind, "viommuKind");
-        if (viommu == (viommuKind == ViommuKind.NONE)) {
-            throw new IllegalArgumentException("device " + name + ": viommu " + viommu + " with vIOMMU kind " + viommuKind
-                    + "; a device behind a vIOMMU has a kind other than NONE, and only such a device has one");
-        }
     }
 
     /** A device behind no vIOMMU ({@code viommu} false), or behind a {@link ViommuKind#GENERIC} one. */
     public DeviceConfig(String name, String ref, OnOffAuto enableMigration, OnOffAuto deviceDirtyPageTracking,
                         boolean viommu) {
-        this(name, ref, enableMigration, deviceDirtyPageTracking, viommu, viommu ? ViommuKind.GENERIC : ViommuKind.NONE);
+        this(name, ref, enableMigration, deviceDirtyPageTracking, viommu ? ViommuKind.GENERIC : ViommuKind.NONE);
+    }
+
+    /** Whether the device sits behind a vIOMMU: an address space of its own (Q-ATT-8). */
+    public boolean viommu() {
+        return viommuKind != ViommuKind.NONE;
     }
 
     /** A device with QEMU's defaults: migration auto, device dirty tracking on, no vIOMMU; ref = name. */
@@ -40,7 +40,7 @@ public record DeviceConfig(String name, String ref, OnOffAuto enableMigration, O
 
     /** This device behind a vIOMMU of {@code kind} ({@link ViommuKind#NONE}: behind none). */
     public DeviceConfig behind(ViommuKind kind) {
-        return new DeviceConfig(name, ref, enableMigration, deviceDirtyPageTracking, kind != ViommuKind.NONE, kind);
+        return new DeviceConfig(name, ref, enableMigration, deviceDirtyPageTracking, kind);
     }
 
     /**

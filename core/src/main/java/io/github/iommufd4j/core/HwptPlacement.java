@@ -1,6 +1,5 @@
 package io.github.iommufd4j.core;
 
-import io.github.iommufd4j.api.HwptAllocFlag;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +38,7 @@ public enum HwptPlacement {
     BY_CAPABILITY {
         @Override
         boolean skips(VfioDevice dev, Hwpt hwpt) {
-            return !hwpt.isDirtyTracking() && Autodomains.allocationFlags(dev).contains(HwptAllocFlag.DIRTY_TRACKING);
+            return !hwpt.isDirtyTracking() && ContainerPlacement.dirtyCapable(dev);
         }
 
         @Override

@@ -595,7 +595,7 @@ public final class VfioIommufd {
         }
         synchronized (lock) {
             for (IovaRange m : memory) {
-                if (Long.compareUnsigned(r.iova(), m.last()) <= 0 && Long.compareUnsigned(m.iova(), r.last()) <= 0) {
+                if (r.intersection(m) != null) {
                     throw new IllegalArgumentException("guest memory " + r + " overlaps guest memory " + m
                             + " mapped already");
                 }
@@ -613,24 +613,26 @@ public final class VfioIommufd {
                     for (Container d : done) {
                         unmapQuietly(d, r);
                     }
-                    throw VfioException.of("vfio_container_dma_map(ioas " + c.ioasId + ", iova 0x"
-                            + Long.toHexString(iova) + ", size 0x" + Long.toHexString(length) + ") failed", e);
+                    throw VfioException.of(dmaMapText(c, r) + " failed", e);
                 }
             }
-            addInAddressOrder(r);
+            addInAddressOrder(memory, r);
             if (readOnly) {
                 this.readOnly.add(r);
             }
         }
     }
 
-    /** Guest memory is kept as QEMU's FlatView orders its sections: ascending guest address. */
-    private void addInAddressOrder(IovaRange r) {
+    /**
+     * Adds {@code r} to {@code ranges} in ascending guest address: guest memory as QEMU's FlatView orders its
+     * sections, a vIOMMU's mappings as its IOTLB replay walks them.
+     */
+    private static void addInAddressOrder(List<IovaRange> ranges, IovaRange r) {
         int i = 0;
-        while (i < memory.size() && Long.compareUnsigned(memory.get(i).iova(), r.iova()) < 0) {
+        while (i < ranges.size() && Long.compareUnsigned(ranges.get(i).iova(), r.iova()) < 0) {
             i++;
         }
-        memory.add(i, r);
+        ranges.add(i, r);
     }
 
     /**
@@ -757,15 +759,11 @@ public final class VfioIommufd {
             }
             List<IovaRange> mine = viommuMappings.computeIfAbsent(dev.config.addressSpaceId(), k -> new ArrayList<>());
             for (IovaRange m : mine) {
-                if (Long.compareUnsigned(r.iova(), m.last()) <= 0 && Long.compareUnsigned(m.iova(), r.last()) <= 0) {
+                if (r.intersection(m) != null) {
                     throw new IllegalArgumentException("vIOMMU mapping " + r + " of " + device + " overlaps its mapping " + m);
                 }
             }
-            int i = 0;
-            while (i < mine.size() && Long.compareUnsigned(mine.get(i).iova(), r.iova()) < 0) {
-                i++;
-            }
-            mine.add(i, r);
+            addInAddressOrder(mine, r);
             if (dev.attached() && dev.container.listening) {
                 try {
                     backend.ioasMap(dev.container.ioasId, iova, length);
@@ -988,10 +986,6 @@ public final class VfioIommufd {
         return new SyncResult(List.copyOf(reported), first);
     }
 
-    private VfioException syncContainer(Container c, IovaRange window) {
-        return window == null ? null : syncContainer(c, window, new ArrayList<>());
-    }
-
     /**
      * QEMU's {@code vfio_listener_log_sync} on {@code c}, if the profile's {@link LogSyncGate} lets it (Q-EV-7): each
      * guest RAM range of {@code window}, read-only ones only if the {@link ReadOnlySections} track them (Q-EV-12), is
@@ -1020,18 +1014,10 @@ public final class VfioIommufd {
         }
         for (IovaRange part : parts) {
             DirtyTracking.Query q = dirtyTracking.query(c, List.copyOf(c.devices), part, false);
-            for (IovaRange run : q.runs()) {
-                out.add(run);
-                DirtyRun reported = new DirtyRun(run, q.perpetual());
-                for (Consumer<DirtyRun> l : dirtyListeners) {
-                    l.accept(reported);
-                }
-            }
-            if (q.failure() != null) {
-                emit(new Diagnostic(Diagnostic.Level.ERROR, q.failure().qemuMessage(), null));
-                if (first == null) {
-                    first = q.failure();
-                }
+            out.addAll(q.runs());
+            VfioException failure = reportQuery(q);
+            if (first == null) {
+                first = failure;
             }
         }
         return first;

@@ -276,7 +276,7 @@ class LaterQemuRulesTest {
         void accelBlocks() {
             for (OnOffAuto e : List.of(OnOffAuto.AUTO, OnOffAuto.ON)) {
                 TestHost h = new TestHost(Profile.QEMU_11_0).withMemory().device("d", TestHost.DIRTY); // takes both flags
-                h.vmm.attach(new DeviceConfig("d", "d", e, OnOffAuto.ON, true, ViommuKind.ARM_SMMUV3_ACCEL));
+                h.vmm.attach(new DeviceConfig("d", "d", e, OnOffAuto.ON, ViommuKind.ARM_SMMUV3_ACCEL));
                 MigrationDecision m = h.dev("d").migration();
                 assertThat(m.rule()).isEqualTo("Q-EV-13");
                 assertThat(m.allowed()).isFalse();

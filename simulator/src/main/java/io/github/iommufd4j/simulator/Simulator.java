@@ -277,7 +277,7 @@ public final class Simulator {
                 if (!vmm.dirtyTrackingStarted() && vmm.attachedDeviceNames().contains(d.name())) {
                     throw new IllegalStateException(String.format(DUPLICATE_DEVICE, d.name()));
                 }
-                vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(), d.viommu(),
+                vmm.attach(new DeviceConfig(d.name(), d.name(), d.enableMigration(), d.deviceDirtyPageTracking(),
                         d.viommuKindOrDefault()));
             } else if (step instanceof Step.Detach d) {
                 // QEMU looks the device up before it refuses an unplug during a migration (Q-HP-1).

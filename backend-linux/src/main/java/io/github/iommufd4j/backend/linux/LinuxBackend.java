@@ -332,7 +332,7 @@ final class LinuxBackend implements IommufdBackend {
     public synchronized void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
         String args = "hwpt " + hwptId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + pageSize
                 + (noClear ? ", NO_CLEAR" : "");
-        long words = Objects.requireNonNull(into, "into").requireCapacity("GET_DIRTY_BITMAP(" + args + ")", length, pageSize);
+        long words = Objects.requireNonNull(into, "into").requireCapacity(() -> "GET_DIRTY_BITMAP(" + args + ")", length, pageSize);
         kernel.checkOpen();
         admit(BackendOp.GET_DIRTY_BITMAP, null);
         try (NativeRegion bitmap = sys.allocate(UserBitmap.bufferSize(words))) {
@@ -371,7 +371,7 @@ final class LinuxBackend implements IommufdBackend {
     @Override
     public synchronized void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         String args = KernelCalls.dmaLoggingReportArgs(devId, iova, length, pageSize);
-        long words = Objects.requireNonNull(into, "into").requireCapacity("DMA_LOGGING_REPORT(" + args + ")", length, pageSize);
+        long words = Objects.requireNonNull(into, "into").requireCapacity(() -> "DMA_LOGGING_REPORT(" + args + ")", length, pageSize);
         kernel.checkOpen();
         admit(BackendOp.DMA_LOGGING_REPORT, kindOf(devId));
         try {

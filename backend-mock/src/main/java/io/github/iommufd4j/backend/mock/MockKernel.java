@@ -409,7 +409,7 @@ final class MockKernel implements IommufdBackend {
                                             DirtyBitmap into) {
         Objects.requireNonNull(into, "into");
         String args = CallArguments.getDirtyBitmap(hwptId, iova, length, pageSize, noClear);
-        into.requireCapacity(BackendOp.GET_DIRTY_BITMAP + "(" + args + ")", length, pageSize);
+        into.requireCapacity(() -> BackendOp.GET_DIRTY_BITMAP + "(" + args + ")", length, pageSize);
         Call call = begin(BackendOp.GET_DIRTY_BITMAP, args);
         Hwpt hwpt = pagingHwpt(call, hwptId);                                               // K-GDB-2
         if (length == 0) {
@@ -480,7 +480,7 @@ final class MockKernel implements IommufdBackend {
     public synchronized void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
         Objects.requireNonNull(into, "into");
         String args = CallArguments.dmaLoggingReport(devId, iova, length, pageSize);
-        into.requireCapacity(BackendOp.DMA_LOGGING_REPORT + "(" + args + ")", length, pageSize);
+        into.requireCapacity(() -> BackendOp.DMA_LOGGING_REPORT + "(" + args + ")", length, pageSize);
         Call call = begin(BackendOp.DMA_LOGGING_REPORT, args);
         Device dev = loggingDevice(call, devId);
         if (length == 0 || pageSize == 0) {
