@@ -326,12 +326,22 @@ final class LinuxBackend implements IommufdBackend {
     /**
      * The bitmap buffer is sized from the request ({@code ceil(ceil(length / pageSize) / 64)} words) and checked
      * against {@code into} before any allocation or native call: the kernel writes that many words, whatever
-     * the caller's bitmap holds.
+     * the caller's bitmap holds. That holds for a power-of-two page size only: the kernel addresses its bitmap by
+     * the page size's lowest set bit ({@code iova_bitmap_alloc}: {@code __ffs(page_size)}), so for another page
+     * size it would write past such a buffer. Such a request is refused before the call.
+     *
+     * @throws IllegalArgumentException for a page size other than 0 that is not a power of two, or a bitmap
+     *                                  {@code into} too small for the range
      */
     @Override
     public synchronized void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
         String args = "hwpt " + hwptId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + pageSize
                 + (noClear ? ", NO_CLEAR" : "");
+        if (pageSize != 0 && Long.bitCount(pageSize) != 1) {
+            throw new IllegalArgumentException("GET_DIRTY_BITMAP(" + args + "): page size " + hex(pageSize)
+                    + " is not a power of two; the kernel would address its bitmap in pages of " + hex(Long.lowestOneBit(pageSize))
+                    + " and write past a buffer sized for this page size");
+        }
         long words = Objects.requireNonNull(into, "into").requireCapacity(() -> "GET_DIRTY_BITMAP(" + args + ")", length, pageSize);
         kernel.checkOpen();
         admit(BackendOp.GET_DIRTY_BITMAP, null);

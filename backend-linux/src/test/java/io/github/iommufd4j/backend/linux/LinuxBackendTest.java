@@ -314,6 +314,18 @@ class LinuxBackendTest {
     }
 
     @Test
+    @DisplayName("a page size that is not a power of two is rejected before allocating or calling (the kernel would"
+            + " address the bitmap by its lowest set bit and write past the buffer)")
+    void pageSizeNotAPowerOfTwoRejectedBeforeTheCall() {
+        // 0x600000 at 0x3000: 512 pages as asked, 1536 in the kernel's 4 KiB addressing
+        assertThatThrownBy(() -> backend.getDirtyBitmap(4, 0x1800000L, 0x600000L, 0x3000, false, new DirtyBitmap(512)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("page size 0x3000 is not a power of two")
+                .hasMessageContaining("0x1000");
+        assertThat(sys.calls()).isEmpty();
+        assertThat(sys.allocationSizes()).isEmpty();
+    }
+
+    @Test
     @DisplayName("K-GDB-4 page size 0 goes to the kernel, whose EINVAL is reported")
     void pageSizeZeroIsTheKernelsEinval() {
         sys.expectErrno(GetDirtyBitmap.REQUEST, Errno.EINVAL.number());
