@@ -1,6 +1,8 @@
 package io.github.iommufd4j.cli;
 
 import io.github.iommufd4j.api.BackendOptions;
+import io.github.iommufd4j.api.BackendUnavailableException;
+import io.github.iommufd4j.api.IommufdBackend;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
 import java.util.ArrayList;
@@ -33,6 +35,24 @@ final class BackendChoice {
                     + provider.availability().reason());
         }
         return provider;
+    }
+
+    /**
+     * The chosen backend, opened with the options.
+     *
+     * @throws CommandErrors.InvalidInput when it cannot run here or rejects its options
+     */
+    IommufdBackend open(String command) {
+        IommufdBackendProvider provider = availableProvider(command);
+        BackendOptions options = parsedOptions(command);
+        try {
+            return provider.open(options);
+        } catch (BackendUnavailableException e) {
+            throw new CommandErrors.InvalidInput(command + ": backend '" + name + "' cannot run here: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new CommandErrors.InvalidInput(command + ": backend '" + name + "' rejects its options: "
+                    + e.getMessage());
+        }
     }
 
     /** The options, parsed. */

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.iommufd4j.core.Profile;
+import io.github.iommufd4j.simulator.SimulationException;
 import io.github.iommufd4j.simulator.Simulator;
 import io.github.iommufd4j.simulator.compare.PolicyComparison;
 import io.github.iommufd4j.simulator.io.ParsedScenario;
-import io.github.iommufd4j.simulator.io.ScenarioException;
-import io.github.iommufd4j.simulator.io.ScenarioParser;
 import io.github.iommufd4j.simulator.scenario.Scenario;
 import io.github.iommufd4j.testkit.ScenarioGenerator;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +37,6 @@ import picocli.CommandLine.Spec;
 final class CompareCommand implements Callable<Integer> {
     /** The profiles compared when none is named: the QEMU versions, the July 2024 proposal, and safe. */
     static final List<String> DEFAULT_PROFILES = List.of("qemu-9.1", "qemu-10.0", "qemu-9.1+split-containers", "safe");
-    static final long DEFAULT_SEED = 0x5afe0000L;
 
     @Spec
     CommandSpec spec;
@@ -92,14 +92,28 @@ final class CompareCommand implements Callable<Integer> {
         if (chart != null && ComparisonChart.Kind.of(chart) == null) {
             throw new CommandErrors.InvalidInput("compare: --chart " + chart + ": unknown file type; expected a .svg or .png file");
         }
+        Path chartDir = chart == null ? null : chart.toAbsolutePath().getParent();
+        if (chartDir != null && Files.exists(chartDir) && (!Files.isDirectory(chartDir) || !Files.isWritable(chartDir))) {
+            throw new CommandErrors.InvalidInput("compare: --chart " + chart + ": " + chartDir
+                    + " is not a writable directory");
+        }
         List<Profile> chosen = profiles();
         Source source = scenarios();
-        List<PolicyComparison.Figures> figures = PolicyComparison.compare(new Simulator(), source.scenarios(), chosen);
+        List<PolicyComparison.Figures> figures;
+        try {
+            figures = PolicyComparison.compare(new Simulator(), source.scenarios(), chosen);
+        } catch (SimulationException e) {
+            throw new CommandErrors.InvalidInput("compare: " + e.getMessage());
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? json(source, figures) : ComparisonTable.render(source.description(), figures));
         out.flush();
         if (chart != null) {
-            ComparisonChart.write(chart, source.description(), figures);
+            try {
+                ComparisonChart.write(chart, source.description(), figures);
+            } catch (UncheckedIOException e) {
+                throw new CommandErrors.InvalidInput("compare: --chart: " + e.getMessage());
+            }
             if (!json) {
                 out.println("chart: " + chart);
             }
@@ -126,20 +140,7 @@ final class CompareCommand implements Callable<Integer> {
 
     private Source scenarios() {
         if (!files.isEmpty()) {
-            ScenarioParser parser = new ScenarioParser();
-            List<Scenario> out = new ArrayList<>();
-            List<String> problems = new ArrayList<>();
-            for (Path f : files) {
-                try {
-                    ParsedScenario p = parser.parse(f);
-                    out.add(p.scenario());
-                } catch (ScenarioException e) {
-                    problems.addAll(e.problems());
-                }
-            }
-            if (!problems.isEmpty()) {
-                throw new ScenarioException(problems);
-            }
+            List<Scenario> out = ScenarioFiles.readAll(files, null).stream().map(ParsedScenario::scenario).toList();
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("files", files.stream().map(Path::toString).toList());
             return new Source(out.size() + " scenario file(s)", out, j);

@@ -2,7 +2,6 @@ package io.github.iommufd4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -141,6 +140,25 @@ final class NewBackendCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Takes back a copy that failed half-way: everything below {@code target} (empty or absent before), and
+     * {@code target} itself unless it {@code existed}.
+     */
+    private static void removeWritten(Path target, boolean existed) {
+        if (!Files.isDirectory(target)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(target)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!existed || !p.equals(target)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort: the error that stopped the copy is the one reported
+        }
+    }
+
     /** {@code my-backend} is {@code MyBackend}. */
     static String className(String name) {
         StringBuilder sb = new StringBuilder();
@@ -159,6 +177,7 @@ final class NewBackendCommand implements Callable<Integer> {
     }
 
     private List<Path> copyTemplate(Path target, Map<String, String> r) {
+        boolean existed = Files.exists(target);
         URL url = NewBackendCommand.class.getResource(TEMPLATE);
         if (url == null) {
             throw new IllegalStateException("the backend template is missing from the command's jar");
@@ -172,7 +191,10 @@ final class NewBackendCommand implements Callable<Integer> {
             }
             return copyTree(Path.of(uri), target, r);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + target + ": " + e.getMessage(), e);
+            removeWritten(target, existed);
+            throw new CommandErrors.InvalidInput("new-backend: cannot create " + target + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + "; nothing was left behind");
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -1,11 +1,8 @@
 package io.github.iommufd4j.cli;
 
-import io.github.iommufd4j.api.BackendOptions;
-import io.github.iommufd4j.api.BackendUnavailableException;
 import io.github.iommufd4j.api.BoundDevice;
 import io.github.iommufd4j.api.HostIommuDevice;
 import io.github.iommufd4j.api.IommufdBackend;
-import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -40,17 +37,7 @@ final class ProbeCommand implements Callable<Integer> {
 
     private int probe() {
         PrintWriter out = spec.commandLine().getOut();
-        IommufdBackendProvider provider = backend.availableProvider("probe");
-        BackendOptions options = backend.parsedOptions("probe");
-        IommufdBackend opened;
-        try {
-            opened = provider.open(options);
-        } catch (BackendUnavailableException e) {
-            throw new CommandErrors.InvalidInput("probe: backend '" + backend.name + "' cannot run here: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new CommandErrors.InvalidInput("probe: backend '" + backend.name + "' rejects its options: " + e.getMessage());
-        }
-        try (IommufdBackend b = opened) {
+        try (IommufdBackend b = backend.open("probe")) {
             List<String> refs = b.deviceRefs();
             out.println("backend " + b.providerName() + ": " + refs.size() + (refs.size() == 1 ? " device" : " devices"));
             if (refs.isEmpty()) {

@@ -2,15 +2,12 @@ package io.github.iommufd4j.cli;
 
 import io.github.iommufd4j.simulator.io.ParsedScenario;
 import io.github.iommufd4j.simulator.io.ReportJson;
-import io.github.iommufd4j.simulator.io.ScenarioException;
-import io.github.iommufd4j.simulator.io.ScenarioParser;
 
 import io.github.iommufd4j.api.BackendOptions;
 import io.github.iommufd4j.api.IommufdBackendProvider;
 import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import io.github.iommufd4j.simulator.scenario.Scenario;
-import io.github.iommufd4j.simulator.scenario.ScenarioProblem;
 import io.github.iommufd4j.simulator.SimulationOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -97,7 +93,7 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         checkProfile();
         checkBackend();
         SimulationOptions options = new SimulationOptions(backend, profile, parseBackendOptions());
-        List<ParsedScenario> scenarios = readAll();
+        List<ParsedScenario> scenarios = ScenarioFiles.readAll(files, backend);
         PrintWriter out = spec.commandLine().getOut();
         boolean lost = false;
         boolean leaked = false;
@@ -178,40 +174,11 @@ final class SimulateCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** Parses every file; every problem of every file is reported together. */
-    private List<ParsedScenario> readAll() {
-        ScenarioParser parser = new ScenarioParser();
-        List<ParsedScenario> parsed = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        for (Path file : files) {
-            try {
-                parsed.add(parser.parse(file, this::unknownBackend));
-            } catch (ScenarioException e) {
-                problems.addAll(e.problems());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ScenarioException(problems);
-        }
-        return parsed;
-    }
-
-    /** The scenario's own backend, when --backend does not override it, must be one on the class path. */
-    private List<ScenarioProblem> unknownBackend(Scenario scenario) {
-        String named = scenario.backend();
-        if (backend != null || named == null || providers().stream().anyMatch(p -> p.name().equals(named))) {
-            return List.of();
-        }
-        return List.of(new ScenarioProblem("backend", "unknown backend '" + named + "'; expected one of "
-                + providerNames()));
-    }
-
     private static List<IommufdBackendProvider> providers() {
         return IommufdBackends.providers();
     }
 
     private static String providerNames() {
-        String names = providers().stream().map(IommufdBackendProvider::name).collect(Collectors.joining(", "));
-        return names.isEmpty() ? "none (no backend on the class path)" : names;
+        return ScenarioFiles.providerNames();
     }
 }

@@ -6,6 +6,7 @@ import io.github.iommufd4j.api.IommufdBackends;
 import io.github.iommufd4j.tck.TckRunner;
 import io.github.iommufd4j.tck.TckSummary;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -62,7 +63,7 @@ final class TckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         requireChoiceWhenUserBackendsArePresent();
-        backend.availableProvider("tck");
+        backend.open("tck").close(); // the backend runs here and takes its options, or the run stops before any rule
         BackendOptions options = backend.parsedOptions("tck");
         Level before = QEMU_LOG.getLevel();
         QEMU_LOG.setLevel(verbose ? before : Level.OFF);
@@ -74,6 +75,10 @@ final class TckCommand implements Callable<Integer> {
                     err.flush();
                 }
             });
+        } catch (IllegalArgumentException e) {
+            throw new CommandErrors.InvalidInput("tck: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            throw new CommandErrors.InvalidInput("tck: --report-dir " + reportDir + ": " + e.getMessage());
         } finally {
             QEMU_LOG.setLevel(before);
         }

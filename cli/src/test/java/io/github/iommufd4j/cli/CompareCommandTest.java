@@ -104,4 +104,21 @@ class CompareCommandTest {
         assertThat(broken.exit()).isEqualTo(2);
         assertThat(broken.err()).contains("version 2 is not supported").doesNotContain("Exception");
     }
+
+    @Test
+    void aScenarioThatCannotRunAndAChartThatCannotBeWrittenAreExit2BeforeAnyWork(@TempDir Path dir) throws Exception {
+        Path scenario = dir.resolve("other-backend.yaml");
+        Files.writeString(scenario, Files.readString(Path.of("../examples/sticky-flag-lost-pages.yaml"))
+                .replaceFirst("(?m)^version: 1$", "version: 1\nbackend: nope"));
+        Cli.Result unknown = Cli.run("compare", scenario.toString());
+        assertThat(unknown.exit()).as(unknown.err()).isEqualTo(2);
+        assertThat(unknown.err()).contains("backend: unknown backend 'nope'; expected one of").doesNotContain("Exception");
+
+        Path notADirectory = dir.resolve("file");
+        Files.writeString(notADirectory, "");
+        Cli.Result chart = Cli.run("compare", "--count", "3", "--chart", notADirectory.resolve("c.svg").toString());
+        assertThat(chart.exit()).as(chart.err()).isEqualTo(2);
+        assertThat(chart.err()).contains("is not a writable directory");
+        assertThat(chart.out()).as("refused before any scenario ran").isEmpty();
+    }
 }

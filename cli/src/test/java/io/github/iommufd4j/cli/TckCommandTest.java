@@ -40,4 +40,13 @@ class TckCommandTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("no backend named 'nope'").contains("mock");
     }
+
+    @Test
+    void optionsTheBackendRejectsAreExit2BeforeAnyRuleRuns(@TempDir Path dir) {
+        Cli.Result r = Cli.run("tck", "--backend", "mock", "--backend-option", "foo=bar", "--report-dir",
+                dir.resolve("r").toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).startsWith("tck: backend 'mock' rejects its options: backend 'mock' has no option 'foo'");
+        assertThat(dir.resolve("r")).as("no rule ran, no report").doesNotExist();
+    }
 }
