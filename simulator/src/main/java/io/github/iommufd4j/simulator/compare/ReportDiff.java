@@ -23,8 +23,6 @@ public final class ReportDiff {
     private static final Pattern ID_IN_TEXT =
             Pattern.compile("(?i)\\b(hwpt_id|ioas_id|pt_id|dev_id|id|hwpt|ioas|device)([ =:]+)(\\d+)\\b");
     private static final Pattern LEAKED = Pattern.compile("([A-Z]+) (\\d+)");
-    /** The key under which the renaming map counts the names it gave (no raw id is empty). */
-    private static final String NAMES_MADE = "";
 
     private ReportDiff() {
     }
@@ -39,7 +37,7 @@ public final class ReportDiff {
      * @return the renamed copy; {@code report} is not changed
      */
     public static JsonNode normalise(JsonNode report) {
-        return rename(report.deepCopy(), null, new HashMap<>());
+        return rename(report.deepCopy(), null, new Names());
     }
 
     /**
@@ -73,7 +71,7 @@ public final class ReportDiff {
         return differences(a, b, aName, bName, (path, values) -> false);
     }
 
-    private static JsonNode rename(JsonNode node, String field, Map<String, String> ids) {
+    private static JsonNode rename(JsonNode node, String field, Names ids) {
         if (node.isObject()) {
             ObjectNode o = (ObjectNode) node;
             List<String> names = new ArrayList<>();
@@ -86,7 +84,8 @@ public final class ReportDiff {
         if (node.isArray()) {
             ArrayNode a = (ArrayNode) node;
             for (int i = 0; i < a.size(); i++) {
-                a.set(i, rename(a.get(i), "leakedObjects".equals(field) ? "leakedObject" : null, ids));
+                a.set(i, rename(a.get(i), "leakedObjects".equals(field) ? "leakedObject"
+                        : "warnings".equals(field) ? field : null, ids));
             }
             return a;
         }
@@ -113,18 +112,22 @@ public final class ReportDiff {
     }
 
     /** The name of the object {@code raw} refers to now (the last one made with that id), or a new name. */
-    private static String id(Map<String, String> ids, String raw) {
-        String known = ids.get(raw);
+    private static String id(Names ids, String raw) {
+        String known = ids.current.get(raw);
         return known != null ? known : newId(ids, raw);
     }
 
     /** A new name for an object made as {@code raw}; later references to {@code raw} mean it. */
-    private static String newId(Map<String, String> ids, String raw) {
-        int made = Integer.parseInt(ids.getOrDefault(NAMES_MADE, "0")) + 1;
-        ids.put(NAMES_MADE, Integer.toString(made));
-        String name = "#" + made;
-        ids.put(raw, name);
+    private static String newId(Names ids, String raw) {
+        String name = "#" + ++ids.made;
+        ids.current.put(raw, name);
         return name;
+    }
+
+    /** The names given so far: each raw id's current name, and how many names were made. */
+    private static final class Names {
+        private final Map<String, String> current = new HashMap<>();
+        private int made;
     }
 
     private static void diff(JsonNode a, JsonNode b, String path, String aName, String bName,

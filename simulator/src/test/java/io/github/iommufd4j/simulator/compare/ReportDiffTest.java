@@ -136,4 +136,17 @@ class ReportDiffTest {
         ObjectNode wrong = report(new int[][] {{0, 3, 1, 5}, {0, 2, 1, 3, 2, 2, 3, 5}}, 3);
         assertThat(differences(mock, wrong)).containsExactly("steps[1].calls[3].ptId: mock=\"#4\" linux=\"#2\"");
     }
+
+    @Test
+    void idsInMessagesAndWarningsNameTheObjectsTheCallsMade() throws Exception {
+        JsonNode r = JSON.readTree("{\"steps\": [{\"message\": \"ioas 5 busy\", \"calls\": [{\"outIoasId\": 5},"
+                + " {\"outHwptId\": 7}], \"warnings\": [\"hwpt 7 busy\", \"ioas 5\"]}], \"warnings\": [\"hwpt_id 7\"]}");
+        JsonNode n = ReportDiff.normalise(r);
+        // In a report's order: the message (an IOAS 5 made before) comes before the step's calls, which make new ones.
+        assertThat(n.at("/steps/0/message").asText()).isEqualTo("ioas #1 busy");
+        assertThat(n.at("/steps/0/calls/0/outIoasId").asText()).isEqualTo("#2");
+        assertThat(n.at("/steps/0/warnings/0").asText()).isEqualTo("hwpt #3 busy");
+        assertThat(n.at("/steps/0/warnings/1").asText()).isEqualTo("ioas #2");
+        assertThat(n.at("/warnings/0").asText()).isEqualTo("hwpt_id #3");
+    }
 }
