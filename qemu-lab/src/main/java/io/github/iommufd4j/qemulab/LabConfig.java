@@ -63,12 +63,6 @@ public record LabConfig(List<LabDevice> devices, List<String> coldPlugged, int m
         return new LabConfig(devices, coldPlugged, mib, timeout, extraArgs);
     }
 
-    public LabConfig withExtraArgs(String... args) {
-        List<String> a = new ArrayList<>(extraArgs);
-        a.addAll(List.of(args));
-        return new LabConfig(devices, coldPlugged, memoryMiB, timeout, a);
-    }
-
     /** The device named {@code name}. */
     public LabDevice device(String name) {
         return devices.stream().filter(d -> d.name().equals(name)).findFirst()

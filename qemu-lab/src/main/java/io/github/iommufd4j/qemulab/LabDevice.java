@@ -74,16 +74,8 @@ public record LabDevice(String name, IommuSpec iommu, boolean vfDirtyTracking, b
         return new LabDevice(name, iommu, vfDirtyTracking, v, p2p, enableMigration, deviceDirtyPageTracking, slot);
     }
 
-    public LabDevice withP2p(boolean v) {
-        return new LabDevice(name, iommu, vfDirtyTracking, migration, v, enableMigration, deviceDirtyPageTracking, slot);
-    }
-
     public LabDevice withEnableMigration(String v) {
         return new LabDevice(name, iommu, vfDirtyTracking, migration, p2p, v, deviceDirtyPageTracking, slot);
-    }
-
-    public LabDevice withDeviceDirtyPageTracking(String v) {
-        return new LabDevice(name, iommu, vfDirtyTracking, migration, p2p, enableMigration, v, slot);
     }
 
     /** The mock's device. */

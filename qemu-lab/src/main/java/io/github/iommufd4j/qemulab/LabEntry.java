@@ -55,14 +55,6 @@ public record LabEntry(long seq, Kind kind, String op, Map<String, Object> args,
         return "ok".equals(result);
     }
 
-    /** The backend operation of a {@link Kind#BACKEND} entry. */
-    public BackendOp backendOp() {
-        if (kind != Kind.BACKEND) {
-            throw new IllegalStateException("entry " + seq + " (" + this + ") is a " + kind + " entry, not a backend call");
-        }
-        return BackendOp.valueOf(op);
-    }
-
     /** The errno of a failed call, or null when it succeeded or the result is not an errno. */
     public Errno errno() {
         return ok() ? null : Errno.ofName(result).orElse(null);

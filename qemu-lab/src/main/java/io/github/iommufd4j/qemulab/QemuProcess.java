@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +30,11 @@ public final class QemuProcess implements AutoCloseable {
     }
 
     private final Process process;
-    private final List<String> command;
     private final Path stderrFile;
     private final long startNanos;
 
-    private QemuProcess(Process process, List<String> command, Path stderrFile, long startNanos) {
+    private QemuProcess(Process process, Path stderrFile, long startNanos) {
         this.process = process;
-        this.command = List.copyOf(command);
         this.stderrFile = stderrFile;
         this.startNanos = startNanos;
     }
@@ -57,15 +54,10 @@ public final class QemuProcess implements AutoCloseable {
         try {
             Process p = pb.start();
             LIVE.add(p);
-            return new QemuProcess(p, command, err, t0);
+            return new QemuProcess(p, err, t0);
         } catch (IOException e) {
             throw new LabException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The command line. */
-    public List<String> command() {
-        return command;
     }
 
     /** The process id. */
@@ -80,11 +72,6 @@ public final class QemuProcess implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
-    }
-
-    /** The exit status, or null while running. */
-    public Integer exitCode() {
-        return process.isAlive() ? null : process.exitValue();
     }
 
     /** The complete stderr lines so far, prefix stripped. */
@@ -104,40 +91,6 @@ public final class QemuProcess implements AutoCloseable {
             out.add(line.startsWith(PREFIX) ? line.substring(PREFIX.length()) : line);
         }
         return out;
-    }
-
-    /** Waits until stderr has a line containing {@code text}; returns it, or null on timeout. */
-    public String awaitStderr(String text, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            for (String l : stderr()) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                return null;
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-    }
-
-    /** Waits for the process to end by itself; returns its exit status, or null on timeout. */
-    public Integer waitFor(Duration timeout) {
-        try {
-            if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                return process.exitValue();
-            }
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 
     /** A one-line account for messages: pid, exit status, last stderr lines. */

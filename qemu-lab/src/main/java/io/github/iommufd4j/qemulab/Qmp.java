@@ -72,11 +72,6 @@ public final class Qmp implements AutoCloseable {
         return q;
     }
 
-    /** The greeting's {@code QMP} object (version, package). */
-    public JsonNode greeting() {
-        return greeting;
-    }
-
     private void readLoop() {
         try {
             String line;

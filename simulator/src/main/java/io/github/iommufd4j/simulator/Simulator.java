@@ -30,7 +30,6 @@ import io.github.iommufd4j.simulator.report.ContainerReport;
 import io.github.iommufd4j.simulator.report.DeviceReport;
 import io.github.iommufd4j.simulator.report.DirtyReport;
 import io.github.iommufd4j.simulator.report.HwptReport;
-import io.github.iommufd4j.simulator.report.LostRun;
 import io.github.iommufd4j.simulator.report.MigrationReport;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import io.github.iommufd4j.simulator.report.StepReport;
@@ -214,7 +213,7 @@ public final class Simulator {
             }
             recording.drain();
             Snapshots.Topology topology = vmm.snapshot();
-            DirtyReport dirty = dirtyReport();
+            DirtyReport dirty = oracle.dirtyReport();
             DirtyCosts costs = oracle.costs(); // the clean-up is the VM's end, not the scenario's: not counted
             List<String> leaked = cleanUp();
             observer.afterCleanUp(vmm, backend);
@@ -427,11 +426,6 @@ public final class Simulator {
             if (r.failure() != null) {
                 throw r.failure();
             }
-        }
-
-        private DirtyReport dirtyReport() {
-            List<LostRun> lost = oracle.lost().stream().map(l -> LostRun.of(l.device(), l.iova(), l.pages())).toList();
-            return new DirtyReport(oracle.writtenPages(), oracle.reportedPages(), lost);
         }
 
         /**

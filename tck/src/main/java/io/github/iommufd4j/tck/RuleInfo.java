@@ -45,11 +45,6 @@ record RuleInfo(String method, String id, TckSummary.Level level, String hint, L
         return new RuleInfo(method, level == TckSummary.Level.OTHER ? "-" : idOf(parts[1]).orElse("-"), level, null, List.of());
     }
 
-    /** Whether {@code method} is a rule of the catalogue. */
-    static boolean isCatalogued(String method) {
-        return CATALOGUE.containsKey(method);
-    }
-
     /**
      * How many layers of rules this one rests on: 0 for a rule resting on nothing, else one more than the deepest
      * rule it rests on. Rules run in this order, so a rule's bases have finished when it runs.

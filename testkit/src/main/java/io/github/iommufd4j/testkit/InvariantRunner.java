@@ -115,7 +115,7 @@ public final class InvariantRunner {
             }
         };
         try {
-            new Simulator(name -> invariants.observe(notClosed)).run(scenario, new SimulationOptions(null, profile.name()), checks);
+            new Simulator(name -> invariants.observe(notClosed)).run(scenario, SimulationOptions.of(profile), checks);
         } catch (RuntimeException e) {
             violations.add("the run threw " + e);
         }

@@ -3,13 +3,11 @@ package io.github.iommufd4j.backend.linux;
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.IommufdException;
-import io.github.iommufd4j.api.IovaRange;
 import io.github.iommufd4j.backend.linux.sys.ArmedIoctl;
 import io.github.iommufd4j.backend.linux.sys.FailNthFile;
 import io.github.iommufd4j.backend.linux.sys.Ioctls;
 import io.github.iommufd4j.backend.linux.sys.NativeStruct;
 
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -126,16 +124,6 @@ final class KernelCalls {
     static String errnoName(int errno) {
         Errno e = Errno.ofNumber(errno);
         return e == Errno.UNKNOWN ? "errno " + errno : e.name();
-    }
-
-    /** How {@code DMA_LOGGING_START}'s arguments read in this backend's messages. */
-    static String dmaLoggingStartArgs(int devId, List<IovaRange> ranges, long pageSize) {
-        return "dev " + devId + ", " + ranges + ", page " + pageSize;
-    }
-
-    /** How {@code DMA_LOGGING_REPORT}'s arguments read in this backend's messages. */
-    static String dmaLoggingReportArgs(int devId, long iova, long length, long pageSize) {
-        return "dev " + devId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + pageSize;
     }
 
     void checkOpen() {

@@ -335,8 +335,7 @@ final class LinuxBackend implements IommufdBackend {
      */
     @Override
     public synchronized void getDirtyBitmap(int hwptId, long iova, long length, long pageSize, boolean noClear, DirtyBitmap into) {
-        String args = "hwpt " + hwptId + ", iova " + hex(iova) + ", length " + hex(length) + ", page " + pageSize
-                + (noClear ? ", NO_CLEAR" : "");
+        String args = CallArguments.getDirtyBitmap(hwptId, iova, length, pageSize, noClear);
         if (pageSize != 0 && Long.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("GET_DIRTY_BITMAP(" + args + "): page size " + hex(pageSize)
                     + " is not a power of two; the kernel would address its bitmap in pages of " + hex(Long.lowestOneBit(pageSize))
@@ -380,7 +379,7 @@ final class LinuxBackend implements IommufdBackend {
     /** As {@link #getDirtyBitmap}: the buffer is sized from the request and checked before the call. */
     @Override
     public synchronized void dmaLoggingReport(int devId, long iova, long length, long pageSize, DirtyBitmap into) {
-        String args = KernelCalls.dmaLoggingReportArgs(devId, iova, length, pageSize);
+        String args = CallArguments.dmaLoggingReport(devId, iova, length, pageSize);
         long words = Objects.requireNonNull(into, "into").requireCapacity(() -> "DMA_LOGGING_REPORT(" + args + ")", length, pageSize);
         kernel.checkOpen();
         admit(BackendOp.DMA_LOGGING_REPORT, kindOf(devId));

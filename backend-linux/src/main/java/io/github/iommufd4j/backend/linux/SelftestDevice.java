@@ -64,7 +64,7 @@ final class SelftestDevice implements SourceDevice {
 
     @Override
     public void dmaLoggingStart(List<IovaRange> ranges, long pageSize) {
-        throw noVfioFeatures(BackendOp.DMA_LOGGING_START, KernelCalls.dmaLoggingStartArgs(info.devId(), ranges, pageSize));
+        throw noVfioFeatures(BackendOp.DMA_LOGGING_START, CallArguments.dmaLoggingStart(info.devId(), ranges, pageSize));
     }
 
     @Override
@@ -74,7 +74,7 @@ final class SelftestDevice implements SourceDevice {
 
     @Override
     public void dmaLoggingReport(long iova, long length, long pageSize, long words, DirtyBitmap into) {
-        throw noVfioFeatures(BackendOp.DMA_LOGGING_REPORT, KernelCalls.dmaLoggingReportArgs(info.devId(), iova, length, pageSize));
+        throw noVfioFeatures(BackendOp.DMA_LOGGING_REPORT, CallArguments.dmaLoggingReport(info.devId(), iova, length, pageSize));
     }
 
     private IommufdException noVfioFeatures(BackendOp op, String args) {

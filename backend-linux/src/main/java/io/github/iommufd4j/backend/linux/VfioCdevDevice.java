@@ -106,7 +106,7 @@ final class VfioCdevDevice implements SourceDevice {
 
     @Override
     public void dmaLoggingStart(List<IovaRange> ranges, long pageSize) {
-        String args = KernelCalls.dmaLoggingStartArgs(info.devId(), ranges, pageSize);
+        String args = CallArguments.dmaLoggingStart(info.devId(), ranges, pageSize);
         try (NativeRegion table = kernel.sys.allocate(Math.max(1, VfioFeature.rangeTableSize(ranges.size())))) {
             VfioFeature.writeRanges(table, ranges);
             kernel.callOn(fd, BackendOp.DMA_LOGGING_START, args, VfioFeature.REQUEST,
@@ -122,7 +122,7 @@ final class VfioCdevDevice implements SourceDevice {
 
     @Override
     public void dmaLoggingReport(long iova, long length, long pageSize, long words, DirtyBitmap into) {
-        String args = KernelCalls.dmaLoggingReportArgs(info.devId(), iova, length, pageSize);
+        String args = CallArguments.dmaLoggingReport(info.devId(), iova, length, pageSize);
         try (NativeRegion bitmap = kernel.sys.allocate(UserBitmap.bufferSize(words))) {
             kernel.callOn(fd, BackendOp.DMA_LOGGING_REPORT, args, VfioFeature.REQUEST,
                     VfioFeature.dmaLoggingReport(iova, length, pageSize, bitmap.address()));

@@ -16,8 +16,8 @@ import io.github.iommufd4j.qemulab.QemuInstallation;
 import io.github.iommufd4j.simulator.oracle.LostPageOracle;
 import io.github.iommufd4j.simulator.report.CallReport;
 import io.github.iommufd4j.simulator.report.DeviceReport;
+import io.github.iommufd4j.simulator.report.ContainerReport;
 import io.github.iommufd4j.simulator.report.DirtyReport;
-import io.github.iommufd4j.simulator.report.LostRun;
 import io.github.iommufd4j.simulator.report.MigrationReport;
 import io.github.iommufd4j.simulator.report.SimulationReport;
 import io.github.iommufd4j.simulator.report.StepReport;
@@ -132,15 +132,13 @@ public final class QemuScenarioRun {
             session.mock().faultInjection().ifPresent(FaultInjection::clearFaults);
             catchUp();
             List<DeviceReport> devices = devices();
-            DirtyReport dirty = new DirtyReport(oracle.writtenPages(), oracle.reportedPages(), oracle.lost().stream()
-                    .map(l -> LostRun.of(l.device(), l.iova(), l.pages())).toList());
-            SimulationReport partial = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
+            DirtyReport dirty = oracle.dirtyReport();
+            List<ContainerReport> containers = view.containers();
+            List<String> warned = List.copyOf(warnings);
+            List<String> leaked = cleanUp(); // after the state above was taken, as the simulator does
+            SimulationReport report = new SimulationReport(SimulationReport.FORMAT_VERSION, scenario.name(),
                     "QEMU " + installation.version().replaceAll(".*version ([0-9.]+).*", "$1"), "mock", steps,
-                    view.containers(), devices, List.copyOf(warnings), dirty, List.of());
-            List<String> leaked = cleanUp();
-            SimulationReport report = new SimulationReport(partial.formatVersion(), partial.scenario(), partial.profile(),
-                    partial.backend(), partial.steps(), partial.containers(), partial.devices(), partial.warnings(),
-                    partial.dirty(), leaked);
+                    containers, devices, warned, dirty, leaked);
             return new Result(report, collapsedSyncs, List.copyOf(errors), log);
         } catch (RuntimeException e) {
             throw new LabException("scenario " + scenario.name() + " broke the lab: " + e.getMessage() + "\nthe log ends with:\n"

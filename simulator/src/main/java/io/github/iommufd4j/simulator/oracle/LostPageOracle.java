@@ -1,6 +1,7 @@
 package io.github.iommufd4j.simulator.oracle;
 
 import io.github.iommufd4j.api.IovaRange;
+import io.github.iommufd4j.simulator.report.DirtyReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,6 @@ import java.util.TreeMap;
  * migrate). Not thread-safe.
  */
 public final class LostPageOracle {
-    private final long pageSize;
     private final int pageShift;
     /** Every page written while tracking was started. */
     private final PageRuns written = new PageRuns();
@@ -54,7 +54,6 @@ public final class LostPageOracle {
         if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("page size " + pageSize + " is not a positive power of two");
         }
-        this.pageSize = pageSize;
         this.pageShift = Long.numberOfTrailingZeros(pageSize);
     }
 
@@ -165,6 +164,12 @@ public final class LostPageOracle {
     public record LostRun(String device, long iova, long pages) {
     }
 
+    /** The report's {@code dirty} section: pages written, pages reported, and the {@link #lost()} runs. */
+    public DirtyReport dirtyReport() {
+        return new DirtyReport(writtenPages(), reportedPages(), lost().stream()
+                .map(l -> io.github.iommufd4j.simulator.report.LostRun.of(l.device(), l.iova(), l.pages())).toList());
+    }
+
     /** Lost pages (pending now, or when a migration completed), as runs per device, sorted by device then address. */
     public List<LostRun> lost() {
         endSync();
@@ -178,11 +183,6 @@ public final class LostPageOracle {
             }
         });
         return out;
-    }
-
-    /** The page size. */
-    public long pageSize() {
-        return pageSize;
     }
 
     private long firstPage(IovaRange range) {
