@@ -50,6 +50,15 @@ public abstract class TrackerChoice {
     abstract DirtyTracking.Query query(DirtyTracking t, Container c, List<VfioDevice> devices, IovaRange range,
                                        boolean noClear);
 
+    /**
+     * Q-EV-5: whether an unmap that reads the range's dirty bits reads the IOMMU's first (with NO_CLEAR, then
+     * unmaps), rather than unmapping first and reading after: when the container's tracker is the IOMMU's (not every
+     * device logs its own DMA, and the container claims dirty tracking).
+     */
+    boolean readsIommuBeforeUnmap(Container c, List<VfioDevice> devices) {
+        return !DirtyTracking.allDeviceDirtyTracking(devices) && c.dirtyPagesSupported;
+    }
+
     /** Whether a stop first syncs all memory. */
     boolean flushesBeforeStop() {
         return false;

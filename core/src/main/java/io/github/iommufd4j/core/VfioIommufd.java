@@ -187,7 +187,8 @@ public final class VfioIommufd {
         } catch (IommufdException e) {
             throw VfioException.of("error bind device " + dev.name() + " to iommufd", e);
         }
-        dev.probeKey = dev.bound.iommuInstance() == null || dev.bound.group() == null ? -1
+        dev.probeKey = profile.hwptPlacement() != HwptPlacement.NEWEST_FIRST_PROBE_CACHE
+                || dev.bound.iommuInstance() == null || dev.bound.group() == null ? -1
                 : probeKeys.computeIfAbsent(dev.bound.iommuInstance() + '\0' + dev.bound.group(), k -> probeKeys.size());
         AddressSpace space = getAddressSpace(dev.config.addressSpaceId());
         boolean realizeFirst = profile.hostIommuRealize().realizesBeforeAttach();
@@ -672,7 +673,7 @@ public final class VfioIommufd {
     private VfioException dmaUnmap(Container c, IovaRange r, boolean iotlb) {
         List<VfioDevice> devs = List.copyOf(c.devices);
         boolean sync = iotlb && profile.dirtyBitsOnUnmap().read() && DirtyTracking.trackingStarted(c, devs);
-        if (sync && !DirtyTracking.allDeviceDirtyTracking(devs) && c.dirtyPagesSupported) {
+        if (sync && profile.tracker().readsIommuBeforeUnmap(c, devs)) {
             VfioException queried = reportQuery(dirtyTracking.query(c, devs, r, true));
             VfioException unmapped = unmapOnce(c, r);
             return unmapped != null ? unmapped : queried;
