@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * on the root bus, and the vfio-pci properties that matter).
  *
  * @param name                    the mock device's name, also QEMU's {@code id} (letters, digits, {@code -_.})
- * @param iommu                   the IOMMU it sits behind; see {@link #labIommu}
+ * @param iommu                   the IOMMU it sits behind (the lab's: {@link IommuSpec#of}, which translates every IOVA QEMU maps)
  * @param vfDirtyTracking         device (VF) DMA logging supported
  * @param migration               VFIO migration supported
  * @param p2p                     the P2P migration states supported
@@ -50,15 +50,6 @@ public record LabDevice(String name, IommuSpec iommu, boolean vfDirtyTracking, b
         if (v != null && !(v.equals("on") || v.equals("off") || v.equals("auto"))) {
             throw new IllegalArgumentException("device " + name + ": " + what + " '" + v + "' is not on, off or auto");
         }
-    }
-
-    /**
-     * An IOMMU instance for the lab: it translates every IOVA QEMU maps (the guest's RAM and ROM start at 0) with
-     * 4 KiB pages. The kernel selftest mock's aperture ({@link IommuSpec#of}, from 16 MiB) would refuse QEMU's
-     * first map.
-     */
-    public static IommuSpec labIommu(String id, String family, boolean dirtyTracking) {
-        return new IommuSpec(id, family, dirtyTracking, true, 0, (1L << 48) - 1, 4096);
     }
 
     /** A migratable device with P2P, no VF logging, QEMU's defaults, in {@code slot}. */

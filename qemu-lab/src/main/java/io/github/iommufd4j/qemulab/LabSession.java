@@ -73,18 +73,28 @@ public final class LabSession implements AutoCloseable {
         this.installation = installation;
         this.config = config;
         this.workDir = Files.createTempDirectory("qemu-lab-");
-        this.mock = IommufdBackends.provider("mock").open(BackendOptions.empty());
-        DeviceProvisioning prov = mock.provisioning()
-                .orElseThrow(() -> new LabException("the mock backend cannot make devices"));
-        Map<String, IommuSpec> iommus = new LinkedHashMap<>();
-        int i = 0;
-        for (LabDevice d : config.devices()) {
-            prov.createDevice(d.spec());
-            iommus.put(d.iommu().id(), d.iommu());
-            fds.put(d.name(), IOMMUFD_FD + 1 + i++);
+        IommufdBackend opened = null;
+        try {
+            opened = IommufdBackends.provider("mock").open(BackendOptions.empty());
+            this.mock = opened;
+            DeviceProvisioning prov = mock.provisioning()
+                    .orElseThrow(() -> new LabException("the mock backend cannot make devices"));
+            Map<String, IommuSpec> iommus = new LinkedHashMap<>();
+            int i = 0;
+            for (LabDevice d : config.devices()) {
+                prov.createDevice(d.spec());
+                iommus.put(d.iommu().id(), d.iommu());
+                fds.put(d.name(), IOMMUFD_FD + 1 + i++);
+            }
+            this.backend = new RecordingLabBackend(mock, log);
+            this.kernel = new LabKernel(workDir.resolve("kernel.sock"), backend, log, iommus).start();
+        } catch (RuntimeException e) { // nothing of a session that never started stays behind
+            if (opened != null) {
+                opened.close();
+            }
+            deleteTree(workDir);
+            throw e;
         }
-        this.backend = new RecordingLabBackend(mock, log);
-        this.kernel = new LabKernel(workDir.resolve("kernel.sock"), backend, log, iommus).start();
     }
 
     /** Starts a run: backend, kernel, QEMU, QMP. On failure everything started is stopped again. */
@@ -439,7 +449,11 @@ public final class LabSession implements AutoCloseable {
         }
         kernel.close();
         mock.close();
-        try (Stream<Path> files = Files.walk(workDir)) {
+        deleteTree(workDir);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort

@@ -126,7 +126,11 @@ public record QemuInstallation(Path binary, Path dataDir, Path preload, Path fir
                 p.destroyForcibly();
                 throw new LabException(String.join(" ", command) + " did not finish in 120 s");
             }
-            return new String(out, StandardCharsets.UTF_8);
+            String text = new String(out, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) { // a failed build must not leave an older library in use
+                throw new LabException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + text.strip());
+            }
+            return text;
         } catch (IOException e) {
             throw new LabException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** Test support: the installed lab or a skip (a failure with {@code -Dqemulab.required=true}), and common devices. */
 final class Lab {
     /** An IOMMU with dirty tracking. */
-    static final IommuSpec DIRTY = LabDevice.labIommu("iommu-dirty", "default", true);
+    static final IommuSpec DIRTY = IommuSpec.of("iommu-dirty", "default", true, true);
     /** An IOMMU without dirty tracking, of the same family (so HWPTs can be shared one way). */
-    static final IommuSpec PLAIN = LabDevice.labIommu("iommu-plain", "default", false);
+    static final IommuSpec PLAIN = IommuSpec.of("iommu-plain", "default", false, true);
 
     private static boolean toldWhy;
     /** Held so the logging configuration keeps it (it holds loggers weakly). */

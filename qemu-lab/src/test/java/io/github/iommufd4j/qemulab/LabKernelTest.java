@@ -102,7 +102,7 @@ class LabKernelTest {
     void iovaRangesAreTheApertureOfTheIoasDomainsWithTheirAlignment() {
         realizeVf0();
         assertThat(kernel.handleLine("Q IOVA_RANGES ioas=2 num=0 reserved=0"))
-                .isEqualTo("ok align=4096 ranges=0x0:0xffffffffffff");
+                .isEqualTo("ok align=4096 ranges=0x0:0xffffffffffffffff"); // IommuSpec.of: the whole 64-bit space
         assertThat(kernel.handleLine("Q IOVA_RANGES ioas=7 num=0 reserved=0")).isEqualTo("err 2");
         assertThat(log.entries()).filteredOn(e -> e.op().equals("IOVA_RANGES")).extracting(LabEntry::result)
                 .containsExactly("EMSGSIZE", "ENOENT");
