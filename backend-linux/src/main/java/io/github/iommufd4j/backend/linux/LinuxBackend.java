@@ -288,10 +288,10 @@ final class LinuxBackend implements IommufdBackend {
         } finally {
             settle();
         }
-        if (d.kind() == SourceKind.MDEV) {
-            objects.detached(devId); // an mdev's access is on the IOAS (pt_id comes back unchanged): no HWPT of any kind
-        } else {
+        if (d.kind().attachesToHwpt()) {
             objects.attached(devId, hwpt);
+        } else {
+            objects.detached(devId);
         }
         return hwpt;
     }

@@ -11,5 +11,13 @@ enum SourceKind {
     /** A mediated device: a VFIO cdev whose iommufd object is an access ({@link MdevSource}). */
     MDEV,
     /** A PCI device bound to vfio-pci ({@link VfioCdevSource}). */
-    VFIO_PCI
+    VFIO_PCI;
+
+    /**
+     * Whether an attached device of this kind is on a HWPT: an mdev's access is on the IOAS itself (its attach gives
+     * {@code pt_id} back unchanged), so it is on no HWPT of any kind.
+     */
+    boolean attachesToHwpt() {
+        return this != MDEV;
+    }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.iommufd4j.api.BackendObject;
 import io.github.iommufd4j.api.BoundDevice;
+import io.github.iommufd4j.api.DirtyBitmap;
 import io.github.iommufd4j.api.Errno;
 import io.github.iommufd4j.api.HwptAllocFlag;
 import io.github.iommufd4j.api.IommuSpec;
@@ -46,6 +47,9 @@ class DriverRulesTest extends MockTestSupport {
         assertThat(be.liveObjects()).contains(new BackendObject(BackendObject.Type.HWPT, parent),
                 new BackendObject(BackendObject.Type.HWPT, dirty));
         be.setDirtyTracking(dirty, true);
+        // each got the flag it asked for, and only that: the parent cannot track dirty pages (K-SDT-3)
+        assertThatThrownBy(() -> be.setDirtyTracking(parent, true)).isInstanceOfSatisfying(IommufdException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP));
     }
 
     @Test
@@ -56,6 +60,13 @@ class DriverRulesTest extends MockTestSupport {
         int hwpt = be.hwptAlloc(dev.devId(), ioas, HwptAllocFlag.setOf(DIRTY_TRACKING, NEST_PARENT));
         be.setDirtyTracking(hwpt, true);
         assertThat(be.liveObjects()).contains(new BackendObject(BackendObject.Type.HWPT, hwpt));
+        // a nesting parent that tracks: a write through it is reported
+        be.ioasMap(ioas, 0x1000000, 0x10000);
+        be.attach(dev.devId(), hwpt);
+        assertThat(be.dmaSimulation().orElseThrow().dmaWrite(dev.devId(), 0x1000000, 0x1000)).isPositive();
+        DirtyBitmap bitmap = DirtyBitmap.forRange(0x10000, 0x1000);
+        be.getDirtyBitmap(hwpt, 0x1000000, 0x10000, 0x1000, false, bitmap);
+        assertThat(bitmap.cardinality()).isEqualTo(1);
     }
 
     @Test
