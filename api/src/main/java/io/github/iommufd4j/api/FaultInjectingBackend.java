@@ -1,8 +1,5 @@
 package io.github.iommufd4j.api;
 
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,9 +18,9 @@ import java.util.function.Supplier;
  * the caller (QEMU's rules, the simulator) an injected fault is a faithful stand-in for a kernel failure. It
  * says nothing about the backend's own failure paths: a check of those needs a failure the backend made.
  *
- * <p>A fault is kept as the absolute call number it fires on ({@code calls of OP so far + nth}), so several
- * faults may be pending at once, on one operation or several, without shifting each other. When several aim at
- * the same call, the first registered gives the errno and all of them are used up.
+ * <p>Faults are scheduled by a {@link FaultSchedule}: each as the absolute call number it fires on, so several may
+ * be pending at once, on one operation or several, without shifting each other; when several aim at the same call,
+ * the first registered gives the errno and all of them are used up.
  *
  * <p>Arguments that no kernel call could express (a null, a bitmap too small for the range, see
  * {@link IommufdBackend}) are rejected before the call is counted: they are not calls. After {@link #close()}
@@ -39,11 +36,8 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class FaultInjectingBackend extends ForwardingIommufdBackend implements FaultInjection {
-    private record Pending(BackendOp op, long atCall, Errno errno) {
-    }
 
-    private final EnumMap<BackendOp, Long> calls = new EnumMap<>(BackendOp.class);
-    private final List<Pending> pending = new ArrayList<>();
+    private final FaultSchedule<Errno> schedule = new FaultSchedule<>();
     private boolean closed;
 
     /**
@@ -72,19 +66,19 @@ public final class FaultInjectingBackend extends ForwardingIommufdBackend implem
             throw new IllegalArgumentException("inject a listed errno, not UNKNOWN");
         }
         ensureOpen();
-        pending.add(new Pending(op, count(op) + nth, errno));
+        schedule.schedule(op, nth, errno);
     }
 
     @Override
     public synchronized void clearFaults() {
         ensureOpen();
-        pending.clear();
+        schedule.clear();
     }
 
     @Override
     public synchronized Map<BackendOp, Long> callCounts() {
         ensureOpen();
-        return Map.copyOf(calls);
+        return schedule.counts();
     }
 
     /** This decorator. */
@@ -199,7 +193,7 @@ public final class FaultInjectingBackend extends ForwardingIommufdBackend implem
     public void close() {
         synchronized (this) {
             closed = true;
-            pending.clear();
+            schedule.clear();
         }
         delegate().close();
     }
@@ -211,25 +205,11 @@ public final class FaultInjectingBackend extends ForwardingIommufdBackend implem
         if (closed) {
             return;
         }
-        long n = count(op) + 1;
-        calls.put(op, n);
-        Errno fired = null;
-        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.op == op && p.atCall == n) {
-                if (fired == null) {
-                    fired = p.errno;
-                }
-                it.remove();
-            }
-        }
+        Errno fired = schedule.admit(op);
         if (fired != null) {
-            throw new IommufdException(op, args.get(), fired, fired.number(), "injected fault (call " + n + " of " + op + ")");
+            throw new IommufdException(op, args.get(), fired, fired.number(),
+                    "injected fault (call " + schedule.count(op) + " of " + op + ")");
         }
-    }
-
-    private long count(BackendOp op) {
-        return calls.getOrDefault(op, 0L);
     }
 
     private void ensureOpen() {

@@ -3,6 +3,7 @@ package io.github.iommufd4j.backend.linux;
 import io.github.iommufd4j.api.BackendOp;
 import io.github.iommufd4j.api.BackendUnavailableException;
 import io.github.iommufd4j.api.Errno;
+import io.github.iommufd4j.api.FaultSchedule;
 import io.github.iommufd4j.backend.linux.sys.ArmedIoctl;
 import io.github.iommufd4j.backend.linux.sys.FailNthFile;
 import io.github.iommufd4j.backend.linux.sys.Ioctls;
@@ -12,8 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +38,14 @@ final class KernelFaultInjection implements KernelFaults {
     /** The knob that must be {@code N}, under debugfs. */
     static final String IGNORE_GFP_WAIT = "failslab/ignore-gfp-wait";
 
-    private record Pending(BackendOp op, long atCall, Errno errno, int point) {
+    private record Pending(Errno errno, int point) {
     }
 
     private final Object lock;
     private final Ioctls sys;
     private final KernelCalls kernel;
     private final Set<SourceKind> kinds;
-    private final EnumMap<BackendOp, Long> calls = new EnumMap<>(BackendOp.class);
-    private final List<Pending> pending = new ArrayList<>();
+    private final FaultSchedule<Pending> schedule = new FaultSchedule<>();
     private final List<Shot> shots = new ArrayList<>();
     private final Map<Thread, FailNthFile> files = new LinkedHashMap<>();
     private boolean closed;
@@ -113,7 +111,7 @@ final class KernelFaultInjection implements KernelFaults {
                 throw new UnsupportedOperationException("faults=kernel: the kernel cannot fail " + op + " with " + errno
                         + " (" + FailNthTable.whyNot(op, errno) + "); it can make " + makeable(op));
             }
-            pending.add(new Pending(op, count(op) + nth, errno, 0));
+            schedule.schedule(op, nth, new Pending(errno, 0));
         }
     }
 
@@ -126,7 +124,7 @@ final class KernelFaultInjection implements KernelFaults {
         }
         synchronized (lock) {
             ensureOpen();
-            pending.add(new Pending(op, count(op) + nth, null, point));
+            schedule.schedule(op, nth, new Pending(null, point));
         }
     }
 
@@ -134,7 +132,7 @@ final class KernelFaultInjection implements KernelFaults {
     public void clearFaults() {
         synchronized (lock) {
             ensureOpen();
-            pending.clear();
+            schedule.clear();
         }
     }
 
@@ -142,7 +140,7 @@ final class KernelFaultInjection implements KernelFaults {
     public Map<BackendOp, Long> callCounts() {
         synchronized (lock) {
             ensureOpen();
-            return Map.copyOf(calls);
+            return schedule.counts();
         }
     }
 
@@ -167,16 +165,8 @@ final class KernelFaultInjection implements KernelFaults {
         if (closed) {
             return;
         }
-        long n = count(op) + 1;
-        calls.put(op, n);
-        Pending hit = null;
-        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.op == op && p.atCall == n) {
-                hit = hit == null ? p : hit;
-                it.remove();
-            }
-        }
+        Pending hit = schedule.admit(op);
+        long n = schedule.count(op);
         if (hit == null) {
             return;
         }
@@ -207,7 +197,7 @@ final class KernelFaultInjection implements KernelFaults {
     void settle() {
         KernelCalls.Armed a = kernel.disarm();
         if (a != null) {
-            long n = count(a.op());
+            long n = schedule.count(a.op());
             shots.add(new Shot(a.op(), n, a.point(), null, null, false, false));
         }
     }
@@ -215,7 +205,7 @@ final class KernelFaultInjection implements KernelFaults {
     /** Closes every thread's fail-nth file; later calls are passed on uncounted. */
     void close() {
         closed = true;
-        pending.clear();
+        schedule.clear();
         files.values().forEach(FailNthFile::close);
         files.clear();
     }
@@ -246,10 +236,6 @@ final class KernelFaultInjection implements KernelFaults {
             out.add(FailNthTable.makeable(op, k) + " for a " + k + " device");
         }
         return String.join("; ", out);
-    }
-
-    private long count(BackendOp op) {
-        return calls.getOrDefault(op, 0L);
     }
 
     private static void checkNth(int nth) {
