@@ -1,9 +1,5 @@
 package io.github.iommufd4j.api;
 
-import io.github.iommufd4j.api.BackendOp;
-import io.github.iommufd4j.api.Errno;
-import io.github.iommufd4j.api.FlagSet;
-import io.github.iommufd4j.api.HwptAllocFlag;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -68,8 +68,13 @@ public enum ViommuKind {
         return java.util.Arrays.stream(values()).map(ViommuKind::spelling).filter(s -> s != null).toList();
     }
 
-    /** Whether the device's IOAS holds the guest's vIOMMU mappings instead of guest RAM. */
-    boolean translating() {
+    /**
+     * Whether the device's IOAS holds the guest's vIOMMU mappings instead of guest RAM (its DMA reaches only what
+     * the guest mapped).
+     *
+     * @return true for a translating vIOMMU
+     */
+    public boolean translating() {
         return this == INTEL_IOMMU;
     }
 }

@@ -1,6 +1,5 @@
 package io.github.iommufd4j.core;
 
-import io.github.iommufd4j.api.BackendCall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

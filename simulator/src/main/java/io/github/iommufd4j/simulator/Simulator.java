@@ -399,7 +399,7 @@ public final class Simulator {
                 }
             }
             DeviceDef d = scenario.device(dma.device());
-            if (d.viommuKindOrDefault() == io.github.iommufd4j.core.ViommuKind.INTEL_IOMMU) {
+            if (d.viommuKindOrDefault().translating()) {
                 List<IovaRange> mapped = vmm.viommuMappings(dma.device());
                 long covered = 0;
                 for (IovaRange m : mapped) {

@@ -52,6 +52,9 @@ final class SelftestProvisioning implements DeviceProvisioning {
         }
     }
 
+    /** The scenario family that stands for Linux's arm-smmu-v3 driver (as the mock answers it: docs/reference/kernel-uapi.md, K-ALLOC-6). */
+    static final String ARM_SMMU_V3 = "arm-smmu-v3";
+
     /**
      * Why the kernel's mock cannot stand for {@code spec}, given the devices already specified: it makes PCI-like
      * devices behind one IOMMU family that always accepts NEST_PARENT, with no DMA logging, the aperture
@@ -59,9 +62,6 @@ final class SelftestProvisioning implements DeviceProvisioning {
      * host page. With {@code vfLoggingDeclared} a spec's VF dirty tracking is accepted as a declaration (reported as
      * given; DMA logging on the device answers ENOTTY).
      */
-    /** The scenario family that stands for Linux's arm-smmu-v3 driver (as the mock answers it: docs/reference/kernel-uapi.md, K-ALLOC-6). */
-    static final String ARM_SMMU_V3 = "arm-smmu-v3";
-
     static Optional<String> cannotCreate(DeviceSpec spec, Iterable<DeviceSpec> existing, long hostPageSize,
                                          boolean vfLoggingDeclared) {
         IommuSpec iommu = spec.iommu();

@@ -1,6 +1,5 @@
 package io.github.iommufd4j.simulator.scenario;
 
-import io.github.iommufd4j.core.ViommuKind;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -90,7 +89,7 @@ public final class ScenarioValidator {
         DeviceDef d = scenario.device(device);
         if (d == null) {
             checkDevice(problems, at + ".device", device, new LinkedHashSet<>(scenario.devices().stream().map(DeviceDef::name).toList()));
-        } else if (d.viommuKindOrDefault() != ViommuKind.INTEL_IOMMU) {
+        } else if (!d.viommuKindOrDefault().translating()) {
             problems.add(new ScenarioProblem(at + ".device", "device '" + device + "' sits behind no translating vIOMMU;"
                     + " expected a device with viommu: true and viommuKind: intel-iommu"));
         }
