@@ -133,8 +133,7 @@ final class MockKernel implements IommufdBackend {
             throw call.fail(Errno.EOVERFLOW, "iova + length - 1 overflows 64 bits");
         }
         boolean unmappedAny = false;
-        IovaRange area;
-        while ((area = ioas.firstAreaMeeting(iova, last)) != null) {
+        for (IovaRange area : ioas.areas.overlapping(iova, last)) { // lowest first
             if (Long.compareUnsigned(area.iova(), iova) < 0 || Long.compareUnsigned(area.last(), last) > 0) {
                 throw call.fail(Errno.ENOENT, "the range cuts into the mapped area " + range(area)
                         + (unmappedAny ? " (areas before it were unmapped, as the kernel does)" : ""));
